@@ -1,0 +1,112 @@
+"""The boundary between the engine and its transports (Telegram, console, tests).
+
+Transports call a `Trader` and receive `events.Event`s through a `Notifier`. The engine knows
+nothing of aiogram. Errors a user can trigger are raised as `UserError` with a text key and
+parameters, rendered by `bot.texts`; nothing is changed when one is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from bot.engine.events import Direction, Event, JobKind
+
+
+class Notifier(Protocol):
+    async def notify(self, event: Event) -> None:
+        """Deliver one event. Must not raise and must not block trading for long."""
+
+
+class UserError(Exception):
+    """A refusal explained to the owner: `key` names a text in bot.texts; params fill it in."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = {name: str(value) for name, value in params.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    job_id: str
+    kind: JobKind
+    title: str
+    executed: int
+    amount: int
+    average_price: Decimal | None
+    state: Literal["running", "waiting", "stopping"]
+    started_at: datetime
+    task_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentHealth:
+    ok: bool
+    latency_ms: float | None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    mode: Literal["paper", "live"]
+    base: ComponentHealth
+    broker: ComponentHealth
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SellBuyOrder:
+    """A parsed /sell or /buy: exactly one of `amount` (pieces) and `money` (roubles) is set."""
+
+    direction: Direction
+    ticker: str
+    amount: int | None = None
+    money: Decimal | None = None
+    limit_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueUpdate:
+    created: int
+    updated: int
+    deactivated: int
+    unchanged: int
+    details: dict[str, int] = field(default_factory=dict)
+
+
+class Trader(Protocol):
+    """What the Telegram layer and the console may ask of the engine."""
+
+    async def health(self) -> Health: ...
+
+    def jobs(self) -> list[JobInfo]: ...
+
+    async def stop(self, job_id: str | None = None) -> list[JobInfo]:
+        """Stop one job or all; their live orders are cancelled and progress saved. Works with
+        the Base down. Raises UserError('job_not_found') for an unknown id."""
+        ...
+
+    async def start_sellbuy_all(self) -> list[JobInfo]:
+        """Run every active sell/buy task from the Base (refuses when the Base is down)."""
+        ...
+
+    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
+        """Create a sell/buy task in the Base and run it (UserError on bad input)."""
+        ...
+
+    async def start_dump(self, ticker: str) -> JobInfo:
+        """Close the position in `ticker` with the sell/buy mechanism."""
+        ...
+
+    async def update_catalogue(self) -> CatalogueUpdate: ...
+
+    async def wait_idle(self) -> None:
+        """Return when no job is running (console --exit-on-eof and tests)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop every job cleanly and release connections."""
+        ...
