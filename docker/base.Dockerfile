@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+# The Base: Django + DRF under gunicorn. Build from the repository root:
+#   docker build -f docker/base.Dockerfile -t trademan-base .
+# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7 (Raspberry Pi OS 32-bit).
+# ARMv7: psycopg-binary has no arm/v7 wheel, so that build drops it from the hashed requirements
+# and psycopg uses its pure-Python implementation over the system libpq (libpq5); PyYAML is
+# compiled from its hashed source there. Every other platform installs requirements/base.txt as is.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ARG TARGETARCH
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+COPY requirements/base.txt docker/drop_requirement.py /tmp/
+RUN set -eux; \
+    req=/tmp/base.txt; \
+    if [ "$TARGETARCH" = "arm" ]; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends build-essential; \
+        python /tmp/drop_requirement.py /tmp/base.txt /tmp/base-armv7.txt psycopg-binary; \
+        req=/tmp/base-armv7.txt; \
+    fi; \
+    python -m venv /opt/venv; \
+    /opt/venv/bin/pip install --require-hashes --no-deps -r "$req"
+
+FROM ${PYTHON_IMAGE}
+ARG TARGETARCH
+RUN set -eux; \
+    if [ "$TARGETARCH" = "arm" ]; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends libpq5; \
+        rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    groupadd --system --gid 10001 trademan; \
+    useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin trademan
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DJANGO_SETTINGS_MODULE=trademan.settings \
+    DJANGO_STATIC_ROOT=/app/static \
+    TRADEMAN_ENV=production \
+    GUNICORN_BIND=0.0.0.0:8000
+WORKDIR /app
+COPY trademan/ /app/trademan/
+COPY docker/base-entrypoint.sh docker/gunicorn.conf.py docker/wait_for_db.py docker/healthcheck.py /app/docker/
+# Static files are collected at build time (development settings: no secret is needed for it);
+# whitenoise serves them from /app/static, nginx caches them.
+RUN TRADEMAN_ENV=development DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
+        python trademan/manage.py collectstatic --noinput \
+    && rm -rf /app/var /tmp/collectstatic.sqlite3 \
+    && chmod 0755 /app/docker/base-entrypoint.sh
+USER trademan
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py", "http", "http://127.0.0.1:8000/api/v1/health/"]
+ENTRYPOINT ["/app/docker/base-entrypoint.sh"]

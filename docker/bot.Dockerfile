@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# The bot (aiogram 3 + the execution engine): `python -m bot run`. Build from the repository root:
+#   docker build -f docker/bot.Dockerfile -t trademan-bot .
+# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7; every dependency of requirements/bot.txt
+# has wheels for all three, so no compiler is needed.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+COPY requirements/bot.txt /tmp/bot.txt
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
+
+FROM ${PYTHON_IMAGE}
+RUN groupadd --system --gid 10001 trademan \
+    && useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin trademan
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    BOT_STATE_DIR=/app/var/bot
+WORKDIR /app
+COPY bot/ /app/bot/
+COPY docker/healthcheck.py /app/docker/
+# /app/var holds the bot's local state (a named volume in docker-compose.yml).
+RUN mkdir -p /app/var/bot && chown -R trademan:trademan /app/var
+USER trademan
+VOLUME ["/app/var"]
+# The bot serves no port; the check says the main process is alive (restart policy does the rest).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py", "pid1"]
+ENTRYPOINT ["python", "-m", "bot"]
+CMD ["run"]
