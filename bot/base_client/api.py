@@ -1,0 +1,56 @@
+"""What the engine needs from the Base: BaseClient implements it, and so does the in-memory fake
+used by engine tests (tests/support/fake_base.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Protocol
+
+from bot.base_client.types import (
+    ActiveTasks,
+    BaseHealth,
+    FillRecorded,
+    Instrument,
+    NewFill,
+    NewOrder,
+    OrderRecord,
+    OrderUpdate,
+    SellBuyTask,
+    SyncResult,
+    TradingSettings,
+)
+
+
+class BaseApi(Protocol):
+    async def health(self) -> BaseHealth: ...
+
+    async def instrument_by_ticker(self, ticker: str) -> Instrument | None: ...
+
+    async def sync_instruments(
+        self, instruments: list[dict[str, Any]], *, complete: bool
+    ) -> SyncResult: ...
+
+    async def active_tasks(self) -> ActiveTasks: ...
+
+    async def create_sellbuy(
+        self,
+        *,
+        instrument_id: int,
+        direction: str,
+        amount: int,
+        limit_price: Decimal | None,
+    ) -> SellBuyTask: ...
+
+    async def sellbuy(self, task_id: int) -> SellBuyTask: ...
+
+    async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask: ...
+
+    async def record_order(self, order: NewOrder) -> OrderRecord: ...
+
+    async def update_order(self, update: OrderUpdate) -> OrderRecord: ...
+
+    async def record_fill(self, fill: NewFill) -> FillRecorded: ...
+
+    async def settings(self) -> TradingSettings: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,265 @@
+"""httpx client of the Base REST API v1. Token auth, timeouts, typed results; network errors,
+timeouts and 5xx become BaseUnavailable, 4xx become BaseRejected with the Base's message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from bot.base_client.errors import BaseRejected, BaseUnavailable
+from bot.base_client.types import (
+    ActiveTasks,
+    BaseHealth,
+    FillRecorded,
+    Instrument,
+    Json,
+    NewFill,
+    NewOrder,
+    OrderRecord,
+    OrderUpdate,
+    SellBuyTask,
+    Spread,
+    SyncResult,
+    TradingSettings,
+)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class BaseClient:
+    """One instance per process; `close()` releases the connection pool."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        root = url.rstrip("/")
+        if not root.endswith("/api/v1"):
+            root += "/api/v1"
+        self._http = httpx.AsyncClient(
+            base_url=root + "/",
+            headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> BaseClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- transport ------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        allow_404: bool = False,
+    ) -> httpx.Response:
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.TimeoutException as exc:
+            raise BaseUnavailable(f"{method} {path}: timeout") from exc
+        except httpx.HTTPError as exc:
+            raise BaseUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise BaseUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code == 404 and allow_404:
+            return response
+        if response.status_code >= 400:
+            raise _rejected(response)
+        return response
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BaseUnavailable(f"{method} {path}: answer is not JSON") from exc
+
+    async def _list(self, path: str, params: Mapping[str, Any] | None = None) -> list[Json]:
+        query = dict(params or {})
+        query.setdefault("page_size", 1000)
+        page = 1
+        items: list[Json] = []
+        while True:
+            query["page"] = page
+            body = await self._json("GET", path, params=query)
+            if isinstance(body, list):  # an unpaginated list
+                return body
+            items.extend(body.get("results") or [])
+            if not body.get("next"):
+                return items
+            page += 1
+
+    # -- health ---------------------------------------------------------------------------
+
+    async def health(self) -> BaseHealth:
+        """The Base's health with the round-trip latency. Raises BaseUnavailable when the Base
+        does not answer at all; a 503 from a Base whose database is down is returned as not ok."""
+        started = time.perf_counter()
+        try:
+            response = await self._http.get("health/")
+        except httpx.HTTPError as exc:
+            raise BaseUnavailable(f"GET health/: {type(exc).__name__}") from exc
+        latency = (time.perf_counter() - started) * 1000
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        database = str(body.get("database", "unknown")) if isinstance(body, dict) else "unknown"
+        ok = response.status_code == 200 and body.get("status") == "ok"
+        return BaseHealth(ok=ok, latency_ms=latency, database=database)
+
+    # -- instruments ----------------------------------------------------------------------
+
+    async def instrument_by_ticker(self, ticker: str) -> Instrument | None:
+        response = await self._request("GET", f"instruments/by-ticker/{ticker}/", allow_404=True)
+        if response.status_code == 404:
+            return None
+        return Instrument.from_json(response.json())
+
+    async def instrument(self, instrument_id: int) -> Instrument:
+        return Instrument.from_json(await self._json("GET", f"instruments/{instrument_id}/"))
+
+    async def instruments(self, **filters: Any) -> list[Instrument]:
+        params = {k: _param(v) for k, v in filters.items() if v is not None}
+        return [Instrument.from_json(x) for x in await self._list("instruments/", params)]
+
+    async def sync_instruments(self, instruments: list[Json], *, complete: bool) -> SyncResult:
+        body = await self._json(
+            "POST", "instruments/sync/", json={"instruments": instruments, "complete": complete}
+        )
+        return SyncResult(
+            created=int(body.get("created", 0)),
+            updated=int(body.get("updated", 0)),
+            deactivated=int(body.get("deactivated", 0)),
+            unchanged=int(body.get("unchanged", 0)),
+        )
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    async def active_tasks(self) -> ActiveTasks:
+        body = await self._json("GET", "tasks/active/")
+        return ActiveTasks(
+            sellbuy=tuple(SellBuyTask.from_json(x) for x in body.get("sellbuy") or ()),
+            spreads=tuple(Spread.from_json(x) for x in body.get("spreads") or ()),
+        )
+
+    async def create_sellbuy(
+        self,
+        *,
+        instrument_id: int,
+        direction: str,
+        amount: int,
+        limit_price: Decimal | None,
+    ) -> SellBuyTask:
+        body = await self._json(
+            "POST",
+            "sellbuy/",
+            json={
+                "instrument": instrument_id,
+                "direction": direction,
+                "amount": amount,
+                "limit_price": None if limit_price is None else str(limit_price),
+            },
+        )
+        return SellBuyTask.from_json(body)
+
+    async def sellbuy(self, task_id: int) -> SellBuyTask:
+        return SellBuyTask.from_json(await self._json("GET", f"sellbuy/{task_id}/"))
+
+    async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask:
+        body = await self._json("PATCH", f"sellbuy/{task_id}/", json={"active": active})
+        return SellBuyTask.from_json(body)
+
+    async def spreads(self, *, active: bool | None = None) -> list[Spread]:
+        params = {} if active is None else {"active": _param(active)}
+        return [Spread.from_json(x) for x in await self._list("spreads/", params)]
+
+    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+        body = await self._json("PATCH", f"spreads/{spread_id}/", json={"active": active})
+        return Spread.from_json(body)
+
+    # -- orders and fills (idempotent) ----------------------------------------------------
+
+    async def record_order(self, order: NewOrder) -> OrderRecord:
+        """201 new / 200 identical existing; a 409 (same id, other content) is BaseRejected."""
+        return OrderRecord.from_json(await self._json("POST", "orders/", json=order.to_json()))
+
+    async def update_order(self, update: OrderUpdate) -> OrderRecord:
+        body = await self._json("PATCH", f"orders/{update.client_order_id}/", json=update.to_json())
+        return OrderRecord.from_json(body)
+
+    async def orders(self, **filters: Any) -> list[OrderRecord]:
+        params = {k: _param(v) for k, v in filters.items() if v is not None}
+        return [OrderRecord.from_json(x) for x in await self._list("orders/", params)]
+
+    async def record_fill(self, fill: NewFill) -> FillRecorded:
+        response = await self._request("POST", "fills/", json=fill.to_json())
+        return FillRecorded.from_json(response.json(), created=response.status_code == 201)
+
+    # -- settings, stop lists, stash ------------------------------------------------------
+
+    async def settings(self) -> TradingSettings:
+        return TradingSettings.from_json(await self._json("GET", "settings/"))
+
+    async def stop_lists(self) -> dict[str, list[Instrument]]:
+        body = await self._json("GET", "stop-lists/")
+        return {
+            key: [Instrument.from_json(x) for x in body.get(key) or ()]
+            for key in ("whitelist", "stop_blacklist", "short_blacklist")
+        }
+
+    async def stash(self) -> Json:
+        result: Json = await self._json("GET", "stash/")
+        return result
+
+    async def put_stash(self, orders: list[Json]) -> Json:
+        result: Json = await self._json("PUT", "stash/", json={"orders": orders})
+        return result
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rejected(response: httpx.Response) -> BaseRejected:
+    code = "http_" + str(response.status_code)
+    message = response.reason_phrase or "rejected"
+    fields: dict[str, list[str]] = {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code = str(error.get("code", code))
+            message = str(error.get("message", message))
+            raw_fields = error.get("fields")
+            if isinstance(raw_fields, dict):
+                fields = {
+                    str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                    for k, v in raw_fields.items()
+                }
+        elif "detail" in body:
+            message = str(body["detail"])
+    return BaseRejected(response.status_code, code, message, fields)

@@ -1,0 +1,84 @@
+"""The broker calls the engine makes, as one small interface.
+
+`BrokerPort` is what the engine's modules use; `bot.engine.tinvest_port.TInvestPort` adapts the
+real `bot.broker` client (talking to T-Invest or the simulator) and unit tests may pass a small
+fake subclass. Prices are Decimal per instrument, quantities in lots, ids are strings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
+
+from bot.broker.types import (
+    Account,
+    Instrument,
+    OrderBook,
+    OrderState,
+    Positions,
+    PostOrderResult,
+    TradingSchedule,
+)
+from bot.engine.events import Direction
+
+
+class BrokerPort(ABC):
+    @abstractmethod
+    async def accounts(self) -> list[Account]: ...
+
+    @abstractmethod
+    async def post_limit_order(
+        self,
+        *,
+        account_id: str,
+        instrument_id: str,
+        direction: Direction,
+        lots: int,
+        price: Decimal,
+        request_id: str,
+    ) -> PostOrderResult:
+        """Place a limit order with `request_id` as the idempotency key. Raises
+        bot.broker.errors.OrderOutcomeUnknown when the request left and no answer came."""
+
+    @abstractmethod
+    async def cancel_order(self, *, account_id: str, order_id: str) -> None: ...
+
+    @abstractmethod
+    async def order_state(self, *, account_id: str, order_id: str) -> OrderState:
+        """State of an order by the broker's (exchange) order id."""
+
+    @abstractmethod
+    async def resolve_order(self, *, account_id: str, request_id: str) -> OrderState | None:
+        """State of an order by our request id (GetOrderState by request id, then GetOrders);
+        None when the broker has never seen it."""
+
+    @abstractmethod
+    async def active_orders(self, *, account_id: str) -> list[OrderState]: ...
+
+    @abstractmethod
+    async def order_book(self, instrument_id: str, depth: int = 10) -> OrderBook: ...
+
+    @abstractmethod
+    async def positions(self, *, account_id: str) -> Positions: ...
+
+    @abstractmethod
+    async def trading_schedules(
+        self, exchange: str, start: datetime, end: datetime
+    ) -> list[TradingSchedule]: ...
+
+    @abstractmethod
+    async def instruments(self) -> list[Instrument]:
+        """Shares and futures (the catalogue)."""
+
+    def order_book_stream(self, instrument_id: str, depth: int = 10) -> AsyncIterator[OrderBook]:
+        """Order books as they change. The default has no stream (jobs poll instead)."""
+        raise NotImplementedError
+
+    @property
+    def has_book_stream(self) -> bool:
+        return False
+
+    async def close(self) -> None:
+        return None

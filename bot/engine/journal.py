@@ -1,0 +1,98 @@
+"""A local write-ahead journal of Base records (orders, order updates, fills, task changes).
+
+Every record the engine owes the Base is appended here (and fsynced) before anything else
+happens, then flushed to the Base in order by `recorder.BaseRecorder`. A crash, or a Base
+outage, therefore loses nothing: on start the pending entries are flushed first.
+
+File format: JSON lines; `{"seq": n, "kind": ..., "data": {...}}` for an entry and `{"ack": n}`
+once the Base has it. The file is truncated when nothing is pending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+EntryKind = Literal["order", "update", "fill", "task_active"]
+FILE_NAME = "journal.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    kind: EntryKind
+    data: dict[str, Any]
+
+
+class Journal:
+    """Append-only and durable when `directory` is given; in memory otherwise (tests)."""
+
+    def __init__(self, directory: Path | None, *, fsync: bool = True) -> None:
+        self._path = None if directory is None else directory / FILE_NAME
+        self._fsync = fsync
+        self._pending: dict[int, Entry] = {}
+        self._seq = 0
+        if self._path is not None:
+            directory.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            self._load()
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def _load(self) -> None:
+        assert self._path is not None
+        if not self._path.exists():
+            return
+        acked: set[int] = set()
+        entries: dict[int, Entry] = {}
+        with self._path.open(encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    item = json.loads(line)
+                except ValueError:  # a torn last line after a crash: it was never acted on
+                    continue
+                if "ack" in item:
+                    acked.add(int(item["ack"]))
+                else:
+                    entry = Entry(int(item["seq"]), item["kind"], item["data"])
+                    entries[entry.seq] = entry
+                    self._seq = max(self._seq, entry.seq)
+        self._pending = {seq: e for seq, e in sorted(entries.items()) if seq not in acked}
+        self._seq = max([self._seq, *acked]) if acked else self._seq
+
+    def _write(self, item: dict[str, Any]) -> None:
+        if self._path is None:
+            return
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(item, separators=(",", ":")) + "\n")
+            handle.flush()
+            if self._fsync:
+                os.fsync(handle.fileno())
+
+    def append(self, kind: EntryKind, data: dict[str, Any]) -> Entry:
+        self._seq += 1
+        entry = Entry(self._seq, kind, data)
+        self._write({"seq": entry.seq, "kind": kind, "data": data})
+        self._pending[entry.seq] = entry
+        return entry
+
+    def ack(self, seq: int) -> None:
+        if self._pending.pop(seq, None) is None:
+            return
+        if not self._pending and self._path is not None:
+            self._path.write_text("", encoding="utf-8")  # compact: nothing is owed
+        else:
+            self._write({"ack": seq})
+
+    def pending(self) -> list[Entry]:
+        return [self._pending[seq] for seq in sorted(self._pending)]
+
+    def __len__(self) -> int:
+        return len(self._pending)

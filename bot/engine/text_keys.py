@@ -1,0 +1,80 @@
+"""Text keys the engine uses in UserError, OrderRefused, Alert and JobFinished.reason_key.
+bot.texts renders each one (ru/en); every key below needs a text there.
+
+Each constant is the key itself; the comment above it says what it means and which params it
+carries (all params are strings). Amounts are pieces, prices and sums roubles, times ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+# ---- refusals of a command (UserError) -------------------------------------------------------
+
+# No active instrument with that ticker. params: ticker
+UNKNOWN_TICKER = "unknown_ticker"
+# Amount or sum is zero or negative. params: ticker
+NOT_POSITIVE = "not_positive"
+# Amount is not a whole number of lots. params: ticker, amount, lot
+NOT_WHOLE_LOTS = "not_whole_lots"
+# The sum buys less than one lot. params: ticker, sum, lot, lot_price
+SUM_BELOW_LOT = "sum_below_lot"
+# No market price to size or check the order. params: ticker
+NO_PRICE = "no_price"
+# Limit price <= 0 or not a multiple of the price increment. params: ticker, price, increment
+BAD_LIMIT_PRICE = "bad_limit_price"
+# Instrument not tradable by API, or that direction is not available. params: ticker
+NOT_TRADABLE = "not_tradable"
+# Value of one order above the max from the trading settings. params: ticker, value, limit
+RISK_ORDER_VALUE = "risk_order_value"
+# The position would exceed the max per instrument. params: ticker, value, limit
+RISK_POSITION_VALUE = "risk_position_value"
+# The Base does not answer; commands that start trading are refused. params: none
+BASE_UNAVAILABLE = "base_unavailable"
+# The Base refused the request. params: message
+BASE_REJECTED = "base_rejected"
+# The broker refused or failed. params: message (short reason), code
+BROKER_ERROR = "broker_error"
+# /stop with an unknown job id. params: job_id
+JOB_NOT_FOUND = "job_not_found"
+# That task already runs as another job. params: job_id, title
+JOB_ALREADY_RUNNING = "job_already_running"
+# /dump: nothing held in that ticker. params: ticker
+NO_POSITION = "no_position"
+# /sellbuy: no active sell/buy task in the Base. params: none
+NO_ACTIVE_TASKS = "no_active_tasks"
+# /update: the broker returned no instruments (nothing was changed). params: none
+CATALOGUE_EMPTY = "catalogue_empty"
+
+# ---- an order refused while a job runs (OrderRefused.reason_key) -----------------------------
+# RISK_ORDER_VALUE, RISK_POSITION_VALUE, NOT_TRADABLE and BROKER_ERROR above, and:
+
+# The broker said the instrument's session is closed; the job waits. params: ticker
+OUTSIDE_SESSION = "outside_session"
+
+# ---- why a job ended (JobFinished.reason_key; None when it simply completed) -----------------
+
+# /stop or shutdown. params: none
+STOPPED_BY_OWNER = "stopped_by_owner"
+# The broker rejected the job's order. params: ticker, message
+ORDER_REJECTED = "order_rejected"
+# Unexpected error; the job's live orders were cancelled. params: message
+JOB_CRASHED = "job_crashed"
+
+# ---- alerts (Alert.reason_key) ---------------------------------------------------------------
+
+# An order's fate is unknown (response lost); the engine is asking the broker.
+# params: ticker, client_order_id
+ORDER_OUTCOME_UNKNOWN = "order_outcome_unknown"
+# A live order could not be cancelled; check the broker. params: ticker, client_order_id, message
+CANCEL_FAILED = "cancel_failed"
+# The Base refused an order/fill record (kept in the local journal). params: kind, message
+BASE_RECORD_REJECTED = "base_record_rejected"
+# Start-up found orders/fills the Base had missed and recorded them. params: orders, fills
+RECONCILED = "reconciled"
+# The daily catalogue refresh ran. params: created, updated, deactivated, unchanged
+CATALOGUE_UPDATED = "catalogue_updated"
+# The daily catalogue refresh failed. params: message
+CATALOGUE_FAILED = "catalogue_failed"
+
+ALL_KEYS: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
+)
