@@ -1,0 +1,66 @@
+"""`python -m bot run` (Telegram long polling) or `python -m bot console [--exit-on-eof]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import BotConfig, ConfigError, load_config
+
+EXIT_CONFIG = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Trademan bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot against Telegram (long polling)")
+    console = commands.add_parser(
+        "console", help="the same bot in the terminal: commands on stdin, replies on stdout"
+    )
+    console.add_argument(
+        "--exit-on-eof",
+        action="store_true",
+        help="stop the jobs and exit at end of input (default: wait until every job finished)",
+    )
+    return parser.parse_args(argv)
+
+
+def setup_logging(config: BotConfig, *, console: bool) -> None:
+    logging.basicConfig(
+        level=config.log_level if config.log_level in logging.getLevelNamesMapping() else "INFO",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if console:  # the terminal is for the conversation; keep library chatter out of it
+        logging.getLogger("aiogram").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = load_config()
+        config.check_broker()
+        if args.command == "run":
+            config.check_telegram()
+    except ConfigError as exc:
+        print(f"trademan: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config, console=args.command == "console")
+    logging.getLogger("bot").info("starting %s: %s", args.command, config.describe())
+    try:
+        if args.command == "run":
+            from bot.telegram.polling import run_polling
+
+            return asyncio.run(run_polling(config))
+        from bot.console import run_console
+
+        return asyncio.run(run_console(config, exit_on_eof=args.exit_on_eof))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command argument parsing: pure functions from text to engine requests or ParseError."""

@@ -1,0 +1,180 @@
+"""English texts. Keys are shared with bot.texts.ru; placeholders are filled by bot.texts."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # core
+    "start": (
+        "Trademan is ready ({mode}). It executes your decisions patiently: "
+        "/help lists the commands."
+    ),
+    "help": (
+        "Commands:\n"
+        "/health — Base and broker status and latency (/test is the same)\n"
+        "/tasks — running tasks\n"
+        "/stop [ID] — stop every running task, or one\n"
+        "/sellbuy — run every active sell/buy task from the Base\n"
+        "/sell TICKER SUM — sell for SUM roubles (whole lots), e.g. /sell SBER 300000\n"
+        "/sell AMOUNT TICKER — sell AMOUNT pieces, e.g. /sell 100 SBER\n"
+        "/buy … — the same, buying; add @PRICE for a limit, e.g. /buy 10 GAZP @150.5\n"
+        "/dump TICKER — close the position in TICKER\n"
+        "/update — refresh the instrument catalogue from the broker\n"
+        "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
+    ),
+    "unknown_command": "Unknown command {command}. /help lists the commands.",
+    "not_a_command": "Send a command; /help lists them.",
+    "menu.help": "commands and their arguments",
+    "menu.health": "Base and broker status",
+    "menu.tasks": "running tasks",
+    "menu.stop": "stop every task, or one: /stop ID",
+    "menu.sellbuy": "run the active sell/buy tasks",
+    "menu.sell": "sell: TICKER SUM or AMOUNT TICKER [@PRICE]",
+    "menu.buy": "buy: TICKER SUM or AMOUNT TICKER [@PRICE]",
+    "menu.dump": "close a position: /dump TICKER",
+    "menu.update": "refresh the instrument catalogue",
+    "mode.paper": "paper trading against the simulator",
+    "mode.live": "LIVE trading",
+    # health
+    "health.started": "Checking the Base and the broker…",
+    "health.report": "Mode: {mode}\nBase: {base}\nBroker: {broker}",
+    "health.ok": "ok, {latency} ms",
+    "health.ok_no_latency": "ok",
+    "health.fail": "NOT AVAILABLE — {detail}",
+    "health.account": "{broker}, account {account}",
+    # tasks
+    "tasks.none": "No running tasks.",
+    "tasks.header": "Running tasks: {count}",
+    "tasks.line": "#{id} {kind} {title}: [{executed}/{amount}]{average}, {state}, since {started}",
+    "tasks.average": " avg {price}",
+    "tasks.stop_button": "Stop #{id}",
+    "state.running": "running",
+    "state.waiting": "waiting",
+    "state.stopping": "stopping",
+    "kind.sellbuy": "sell/buy",
+    "kind.spread": "spread",
+    "kind.stops": "stops",
+    "kind.shorts": "shorts",
+    "kind.nuke": "nuke",
+    "kind.cancel": "cancel",
+    "kind.restore": "restore",
+    "kind.stash": "stash",
+    "direction.buy": "bought",
+    "direction.sell": "sold",
+    "leg.far": "far leg",
+    "leg.near": "near leg",
+    # stop
+    "stop.started": "Stopping {what}…",
+    "stop.what_all": "every running task",
+    "stop.what_one": "task #{id}",
+    "stop.none": "No running tasks to stop.",
+    "stop.done": "Stopped: {count}.",
+    "stop.line": "#{id} {title}: [{executed}/{amount}]{average}",
+    # catalogue
+    "update.started": "Refreshing the instrument catalogue from the broker…",
+    "update.done": (
+        "Catalogue updated: {created} new, {updated} changed, {deactivated} deactivated, "
+        "{unchanged} unchanged."
+    ),
+    # sell/buy
+    "sellbuy.started_all": "Starting every active sell/buy task…",
+    "sellbuy.none": "No active sell/buy tasks in the Base.",
+    "sellbuy.started_count": "Started: {count}.",
+    "sellbuy.starting_sell": "Selling {what}…",
+    "sellbuy.starting_buy": "Buying {what}…",
+    "sellbuy.what_amount": "{amount} {ticker}",
+    "sellbuy.what_money": "{ticker} for {money} RUB",
+    "sellbuy.limit": ", not below {price}",
+    "sellbuy.limit_buy": ", not above {price}",
+    "sellbuy.started": "Started #{id}: {title}, [{executed}/{amount}].",
+    "dump.starting": "Closing the position in {ticker}…",
+    # argument errors
+    "parse.sellbuy_usage": (
+        "Usage: /{command} TICKER SUM or /{command} AMOUNT TICKER, optionally @PRICE — "
+        "e.g. /{command} SBER 300000 or /{command} 100 SBER @281.5"
+    ),
+    "parse.bad_number": "“{value}” is not a number. {usage}",
+    "parse.bad_ticker": "“{value}” is not a ticker. {usage}",
+    "parse.amount_whole": "The amount in pieces must be a whole number, got {value}. {usage}",
+    "parse.not_positive": "{value} must be above zero. {usage}",
+    "parse.too_large": "{value} is too large. {usage}",
+    "parse.too_precise": "{value} has too many decimal places (at most {places}). {usage}",
+    "parse.price_missing": "A price must follow @. {usage}",
+    "parse.dump_usage": "Usage: /dump TICKER — e.g. /dump SBER",
+    "parse.stop_usage": "Usage: /stop to stop every task, or /stop ID — e.g. /stop 3",
+    "parse.no_arguments": "/{command} takes no arguments.",
+    # errors
+    "error.internal": (
+        "Something went wrong ({error}); the details are in the log. Running tasks go on."
+    ),
+    "error.broker": "Broker: {message}",
+    "error.unknown_text": "{key} {params}",
+    "error.callback_expired": "This button is no longer valid.",
+    # events
+    "event.job_started": "▶ #{id} {title}: started, {amount} pcs.",
+    "event.filled": (
+        "#{id} {direction} {quantity} {ticker} @ {price} — [{executed}/{amount}] avg {average}"
+    ),
+    "event.filled_leg": (
+        "#{id} {leg}: {direction} {quantity} {ticker} @ {price} — [{executed}/{amount}] "
+        "avg {average}{spread}"
+    ),
+    "event.average_spread": ", avg spread {spread}",
+    "event.session_wait": "#{id} {ticker}: no trading session now; waiting until {opens_at}.",
+    "event.session_wait_unknown": (
+        "#{id} {ticker}: no trading session now; waiting for the next one."
+    ),
+    "event.rate_limit": "Broker request limit ({method}): waiting {seconds}.",
+    "event.base_unavailable": (
+        "The Base is not answering: {pending} records kept locally; no new orders until it is "
+        "back. /stop still works."
+    ),
+    "event.base_restored": "The Base is back: {flushed} records saved.",
+    "event.order_refused": "#{id} {ticker}: order refused — {reason}",
+    "event.alert": "⚠️ ATTENTION{job}: {reason}",
+    "event.alert_job": " #{id}",
+    "event.progress": "#{id} {stage}: {done}/{total}",
+    "event.finished_done": "✅ #{id} {title} done: [{executed}/{amount}] avg {average}{spread}",
+    "event.finished_stopped": (
+        "⏹ #{id} {title} stopped: [{executed}/{amount}] avg {average}{spread}"
+    ),
+    "event.finished_failed": (
+        "❌ #{id} {title} failed: [{executed}/{amount}] avg {average}{spread}{reason}"
+    ),
+    "event.reason": " — {reason}",
+    "no_average": "—",
+    # engine refusals and reasons (bot.engine.text_keys)
+    "unknown_ticker": "No active instrument with ticker {ticker}. /update refreshes the catalogue.",
+    "not_positive": "{ticker}: the amount must be above zero.",
+    "not_whole_lots": "{ticker}: {amount} pcs is not a whole number of lots (lot = {lot}).",
+    "sum_below_lot": "{ticker}: {sum} RUB buys less than one lot ({lot} pcs cost {lot_price}).",
+    "no_price": "{ticker}: no market price right now.",
+    "bad_limit_price": "{ticker}: limit price {price} is not a positive multiple of {increment}.",
+    "not_tradable": "{ticker} cannot be traded through the API in that direction.",
+    "risk_order_value": "{ticker}: the order value {value} is above the limit {limit}.",
+    "risk_position_value": "{ticker}: the position would be {value}, above the limit {limit}.",
+    "base_unavailable": "The Base is not answering; nothing was started. /health shows details.",
+    "base_rejected": "The Base refused: {message}",
+    "broker_error": "Broker: {message} ({code})",
+    "job_not_found": "No running task #{job_id}. /tasks lists them.",
+    "job_already_running": "That task already runs as #{job_id} ({title}).",
+    "no_position": "No position in {ticker}.",
+    "no_active_tasks": "No active sell/buy tasks in the Base.",
+    "catalogue_empty": "The broker returned no instruments; the catalogue was not changed.",
+    "outside_session": "{ticker}: the session is closed; waiting.",
+    "stopped_by_owner": "stopped by the owner",
+    "order_rejected": "{ticker}: the broker rejected the order — {message}",
+    "job_crashed": "unexpected error, live orders cancelled — {message}",
+    "order_outcome_unknown": (
+        "{ticker}: the answer to order {client_order_id} was lost; asking the broker about it."
+    ),
+    "cancel_failed": (
+        "{ticker}: order {client_order_id} could not be cancelled — {message}. Check the broker."
+    ),
+    "base_record_rejected": "The Base refused a {kind} record (kept locally): {message}",
+    "reconciled": "On start-up {orders} orders and {fills} fills the Base had missed were saved.",
+    "catalogue_updated": (
+        "Daily catalogue refresh: {created} new, {updated} changed, {deactivated} deactivated, "
+        "{unchanged} unchanged."
+    ),
+    "catalogue_failed": "The daily catalogue refresh failed: {message}",
+}

@@ -1,0 +1,239 @@
+"""Engine events and results rendered as the owner's text (no Telegram here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from bot.commands.parsing import ParseError
+from bot.engine import events as ev
+from bot.engine.interface import CatalogueUpdate, Health, JobInfo, SellBuyOrder, UserError
+from bot.texts import Texts
+from bot.texts.format import format_decimal, format_money, format_seconds, format_time
+
+
+def price(texts: Texts, value: Decimal | None) -> str:
+    return texts("no_average") if value is None else format_decimal(value, texts.language)
+
+
+def _spread(texts: Texts, value: Decimal | None) -> str:
+    return "" if value is None else texts("event.average_spread", spread=price(texts, value))
+
+
+def _job(job_id: str | None) -> str:
+    return job_id if job_id is not None else "-"
+
+
+# Engine parameters holding decimals, shown with the language's decimal mark and grouping.
+DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment"})
+
+
+def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
+    """Decimal-valued engine parameters ("281.35") in the owner's language ("281,35")."""
+    shown = dict(params)
+    for name in DECIMAL_PARAMS & params.keys():
+        try:
+            shown[name] = format_decimal(Decimal(params[name]), texts.language)
+        except ArithmeticError:  # not a number: shown as given
+            continue
+    return shown
+
+
+def reason(texts: Texts, key: str | None, params: dict[str, str]) -> str:
+    return "" if key is None else texts(key, **localise(texts, params))
+
+
+def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) -> str:
+    """One event as one message."""
+    lang = texts.language
+    if isinstance(event, ev.JobStarted):
+        return texts(
+            "event.job_started", id=_job(event.job_id), title=event.title, amount=event.amount
+        )
+    if isinstance(event, ev.OrderFilled):
+        common = {
+            "id": _job(event.job_id),
+            "direction": texts(f"direction.{event.direction}"),
+            "quantity": event.quantity,
+            "ticker": event.ticker,
+            "price": price(texts, event.price),
+            "executed": event.executed,
+            "amount": event.amount,
+            "average": price(texts, event.average_price),
+        }
+        if event.leg is None:
+            return texts("event.filled", **common)
+        return texts(
+            "event.filled_leg",
+            leg=texts(f"leg.{event.leg}"),
+            spread=_spread(texts, event.average_spread),
+            **common,
+        )
+    if isinstance(event, ev.SessionWait):
+        if event.opens_at is None:
+            return texts("event.session_wait_unknown", id=_job(event.job_id), ticker=event.ticker)
+        return texts(
+            "event.session_wait",
+            id=_job(event.job_id),
+            ticker=event.ticker,
+            opens_at=format_time(event.opens_at, lang, now=now or event.at),
+        )
+    if isinstance(event, ev.RateLimitWait):
+        return texts(
+            "event.rate_limit", method=event.method, seconds=format_seconds(event.seconds, lang)
+        )
+    if isinstance(event, ev.BaseUnavailable):
+        return texts("event.base_unavailable", pending=event.pending_records)
+    if isinstance(event, ev.BaseRestored):
+        return texts("event.base_restored", flushed=event.flushed_records)
+    if isinstance(event, ev.OrderRefused):
+        return texts(
+            "event.order_refused",
+            id=_job(event.job_id),
+            ticker=event.ticker,
+            reason=reason(texts, event.reason_key, event.params),
+        )
+    if isinstance(event, ev.Alert):
+        job = "" if event.job_id is None else texts("event.alert_job", id=event.job_id)
+        return texts("event.alert", job=job, reason=reason(texts, event.reason_key, event.params))
+    if isinstance(event, ev.Progress):
+        return texts(
+            "event.progress",
+            id=_job(event.job_id),
+            stage=texts(event.stage_key, **event.params),
+            done=event.done,
+            total=event.total,
+        )
+    if isinstance(event, ev.JobFinished):
+        why = reason(texts, event.reason_key, event.params)
+        return texts(
+            f"event.finished_{event.outcome}",
+            id=_job(event.job_id),
+            title=event.title,
+            executed=event.executed,
+            amount=event.amount,
+            average=price(texts, event.average_price),
+            spread=_spread(texts, event.average_spread),
+            reason=texts("event.reason", reason=why) if why else "",
+        )
+    return texts("error.unknown_text", key=type(event).__name__, params="")
+
+
+def render_user_error(texts: Texts, error: UserError) -> str:
+    return texts(error.key, **localise(texts, error.params))
+
+
+def render_job_line(texts: Texts, job: JobInfo, *, now: datetime | None = None) -> str:
+    average = (
+        ""
+        if job.average_price is None
+        else texts("tasks.average", price=price(texts, job.average_price))
+    )
+    return texts(
+        "tasks.line",
+        id=job.job_id,
+        kind=texts(f"kind.{job.kind}"),
+        title=job.title,
+        executed=job.executed,
+        amount=job.amount,
+        average=average,
+        state=texts(f"state.{job.state}"),
+        started=format_time(job.started_at, texts.language, now=now),
+    )
+
+
+def render_jobs(texts: Texts, jobs: list[JobInfo], *, now: datetime | None = None) -> str:
+    if not jobs:
+        return texts("tasks.none")
+    lines = [texts("tasks.header", count=len(jobs))]
+    lines.extend(render_job_line(texts, job, now=now) for job in jobs)
+    return "\n".join(lines)
+
+
+def render_stopped(texts: Texts, jobs: list[JobInfo]) -> str:
+    if not jobs:
+        return texts("stop.none")
+    lines = [texts("stop.done", count=len(jobs))]
+    for job in jobs:
+        average = (
+            ""
+            if job.average_price is None
+            else texts("tasks.average", price=price(texts, job.average_price))
+        )
+        lines.append(
+            texts(
+                "stop.line",
+                id=job.job_id,
+                title=job.title,
+                executed=job.executed,
+                amount=job.amount,
+                average=average,
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_started(texts: Texts, jobs: list[JobInfo]) -> str:
+    if not jobs:
+        return texts("sellbuy.none")
+    lines = [texts("sellbuy.started_count", count=len(jobs))]
+    lines.extend(render_started_one(texts, job) for job in jobs)
+    return "\n".join(lines)
+
+
+def render_started_one(texts: Texts, job: JobInfo) -> str:
+    return texts(
+        "sellbuy.started", id=job.job_id, title=job.title, executed=job.executed, amount=job.amount
+    )
+
+
+def render_order(texts: Texts, order: SellBuyOrder) -> str:
+    """`Selling 100 SBER, not below 281.5…` — the instant answer to /sell and /buy."""
+    lang = texts.language
+    if order.amount is not None:
+        what = texts("sellbuy.what_amount", amount=order.amount, ticker=order.ticker)
+    else:
+        money = format_money(order.money or Decimal(0), lang)
+        what = texts("sellbuy.what_money", ticker=order.ticker, money=money)
+    if order.limit_price is not None:
+        limit_key = "sellbuy.limit" if order.direction == "sell" else "sellbuy.limit_buy"
+        what += texts(limit_key, price=format_decimal(order.limit_price, lang))
+    return texts(f"sellbuy.starting_{order.direction}", what=what)
+
+
+def _health_part(texts: Texts, ok: bool, latency_ms: float | None, detail: str) -> str:
+    if not ok:
+        return texts("health.fail", detail=detail or "?")
+    if latency_ms is None:
+        return texts("health.ok_no_latency")
+    return texts("health.ok", latency=round(latency_ms))
+
+
+def render_health(texts: Texts, health: Health) -> str:
+    broker = _health_part(texts, health.broker.ok, health.broker.latency_ms, health.broker.detail)
+    if health.account_id:
+        broker = texts("health.account", broker=broker, account=health.account_id)
+    return texts(
+        "health.report",
+        mode=texts(f"mode.{health.mode}"),
+        base=_health_part(texts, health.base.ok, health.base.latency_ms, health.base.detail),
+        broker=broker,
+    )
+
+
+def render_catalogue_update(texts: Texts, update: CatalogueUpdate) -> str:
+    return texts(
+        "update.done",
+        created=update.created,
+        updated=update.updated,
+        deactivated=update.deactivated,
+        unchanged=update.unchanged,
+    )
+
+
+def render_parse_error(texts: Texts, error: ParseError) -> str:
+    """A one-line explanation with the right syntax."""
+    params: dict[str, object] = {**error.usage_params, **error.params}
+    if error.usage_key is not None:
+        params["usage"] = texts(error.usage_key, **error.usage_params)
+    return texts(error.key, **params)

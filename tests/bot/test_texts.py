@@ -1,0 +1,175 @@
+"""Texts: both languages complete, events rendered with Moscow time and exact decimals."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.engine import events as ev
+from bot.engine.interface import ComponentHealth, Health, JobInfo, UserError
+from bot.texts import CATALOGUES, Texts
+from bot.texts.format import format_decimal, format_money, format_time
+from bot.texts.render import render_event, render_health, render_jobs, render_user_error
+
+AT = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    ru, en = CATALOGUES["ru"], CATALOGUES["en"]
+    assert set(ru) == set(en), set(ru) ^ set(en)
+    for key in ru:
+        assert placeholders(ru[key]) == placeholders(en[key]), key
+
+
+def engine_keys_with_params() -> dict[str, set[str]]:
+    """Each key of bot.engine.text_keys with the params its comment documents."""
+    from bot.engine import text_keys
+
+    source = Path(text_keys.__file__).read_text(encoding="utf-8")
+    found: dict[str, set[str]] = {}
+    params: set[str] = set()
+    for line in source.splitlines():
+        comment = re.search(r"params:\s*(.*)$", line)
+        if line.startswith("#") and comment:
+            words = re.findall(r"[a-z_]+", re.sub(r"\(.*?\)", "", comment.group(1)))
+            params = set() if words == ["none"] else set(words)
+        constant = re.match(r'([A-Z_]+) = "([a-z_.]+)"', line)
+        if constant:
+            found[constant.group(2)] = params
+            params = set()
+    return found
+
+
+def test_every_engine_text_key_is_rendered_in_both_languages() -> None:
+    from bot.engine.text_keys import ALL_KEYS
+
+    documented = engine_keys_with_params()
+    assert set(documented) == set(ALL_KEYS)
+    for language in ("ru", "en"):
+        for key, params in documented.items():
+            assert key in CATALOGUES[language], f"{key} missing in {language}"
+            used = placeholders(CATALOGUES[language][key])
+            assert used <= params, (language, key, used - params)
+            text = Texts(language)(key, **{name: "X" for name in params})
+            assert "{" not in text, text
+
+
+def test_engine_decimal_params_follow_the_language() -> None:
+    error = UserError("risk_order_value", ticker="SBER", value=Decimal("5000000.5"), limit=5000000)
+    assert render_user_error(Texts("ru"), error) == (
+        "SBER: объём заявки 5\u00a0000\u00a0000,5 больше лимита 5\u00a0000\u00a0000."
+    )
+
+
+def test_decimals_are_exact_and_grouped_per_language() -> None:
+    assert format_decimal(Decimal("281.350"), "ru") == "281,35"
+    assert format_decimal(Decimal("1234567.5"), "en") == "1,234,567.5"
+    assert format_decimal(Decimal("1234567.5"), "ru") == "1\u00a0234\u00a0567,5"
+    assert format_decimal(Decimal("0.000000001"), "en") == "0.000000001"
+    assert format_decimal(Decimal("1E+3"), "en") == "1,000"
+    assert format_money(Decimal("300000"), "en") == "300,000.00"
+
+
+def test_times_are_shown_in_moscow() -> None:
+    assert format_time(AT, "ru", now=AT) == "10:00 МСК"
+    assert format_time(datetime(2026, 11, 22, 6, 50, tzinfo=UTC), "en", now=AT) == (
+        "22.11 09:50 MSK"
+    )
+
+
+def sample_events() -> list[ev.Event]:
+    return [
+        ev.JobStarted("7", AT, "sellbuy", "sell 100 SBER", 100),
+        ev.OrderFilled("7", AT, "SBER", "sell", 30, Decimal("281.35"), 30, 100, Decimal("281.35")),
+        ev.OrderFilled(
+            "8",
+            AT,
+            "SiH7",
+            "sell",
+            1,
+            Decimal(91500),
+            1,
+            5,
+            Decimal(91500),
+            "far",
+            Decimal("1200.5"),
+        ),
+        ev.SessionWait("7", AT, "SBER", datetime(2026, 11, 23, 6, 50, tzinfo=UTC)),
+        ev.SessionWait("7", AT, "SBER", None),
+        ev.RateLimitWait(None, AT, "PostOrder", 2.5),
+        ev.BaseUnavailable(None, AT, 3),
+        ev.BaseRestored(None, AT, 3),
+        ev.OrderRefused("7", AT, "SBER", "some.refusal", {"limit": "5"}),
+        ev.Alert("8", AT, "some.alert", {}),
+        ev.Progress("9", AT, 5, 10, "some.stage", {}),
+        ev.JobFinished("7", AT, "sellbuy", "sell 100 SBER", "done", 100, 100, Decimal("281.4")),
+        ev.JobFinished("7", AT, "sellbuy", "sell 100 SBER", "stopped", 30, 100, None),
+        ev.JobFinished(
+            "7", AT, "sellbuy", "sell 100 SBER", "failed", 0, 100, None, "some.reason", {}
+        ),
+    ]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_event_renders_without_leftover_placeholders(language: str) -> None:
+    texts = Texts(language)
+    for event in sample_events():
+        text = render_event(texts, event)
+        assert text and "{" not in text, (event, text)
+
+
+def test_fill_shows_executed_of_amount_and_average() -> None:
+    fill = sample_events()[1]
+    assert render_event(Texts("en"), fill) == ("#7 sold 30 SBER @ 281.35 — [30/100] avg 281.35")
+    assert "[30/100]" in render_event(Texts("ru"), fill)
+    assert "ср. 281,35" in render_event(Texts("ru"), fill)
+
+
+def test_session_wait_in_moscow_time() -> None:
+    wait = sample_events()[3]
+    assert "23.11 09:50 MSK" in render_event(Texts("en"), wait)
+    assert "23.11 09:50 МСК" in render_event(Texts("ru"), wait)
+
+
+def test_summary_and_rate_limit() -> None:
+    events = sample_events()
+    assert render_event(Texts("en"), events[11]) == (
+        "✅ #7 sell 100 SBER done: [100/100] avg 281.4"
+    )
+    assert "3 s" in render_event(Texts("en"), events[5])
+
+
+def test_user_error_with_params() -> None:
+    error = UserError("parse.too_large", value=Decimal("1E+20"), usage="")
+    assert render_user_error(Texts("en"), error).startswith(
+        "100,000,000,000,000,000,000 is too large"
+    )
+
+
+def test_unknown_key_shows_key_and_params_instead_of_failing() -> None:
+    assert Texts("en")("no.such.key", a=1) == "no.such.key (a=1)"
+
+
+def test_jobs_and_health() -> None:
+    texts = Texts("en")
+    assert render_jobs(texts, []) == "No running tasks."
+    job = JobInfo("3", "sellbuy", "sell 100 SBER", 40, 100, Decimal("281.1"), "running", AT)
+    assert render_jobs(texts, [job], now=AT) == (
+        "Running tasks: 1\n#3 sell/buy sell 100 SBER: [40/100] avg 281.1, running, since 10:00 MSK"
+    )
+    health = Health(
+        "paper", ComponentHealth(True, 3.4), ComponentHealth(False, None, "timeout"), "acc-1"
+    )
+    assert render_health(texts, health) == (
+        "Mode: paper trading against the simulator\nBase: ok, 3 ms\n"
+        "Broker: NOT AVAILABLE — timeout, account acc-1"
+    )
