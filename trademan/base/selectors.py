@@ -1,0 +1,63 @@
+"""Reads of the Base, shaped for the API and the admin (a fixed number of queries each)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from trademan.base.models import (
+    FINAL_ORDER_STATUSES,
+    Instrument,
+    Order,
+    SellBuyTask,
+    Spread,
+    StashedStopOrder,
+    StopListEntry,
+    StopListKind,
+)
+
+
+def open_orders() -> QuerySet[Order]:
+    return Order.objects.exclude(status__in=FINAL_ORDER_STATUSES).order_by("created_at", "id")
+
+
+def _with_open_orders() -> Prefetch:
+    return Prefetch("orders", queryset=open_orders(), to_attr="open_orders")
+
+
+def sellbuy_tasks() -> QuerySet[SellBuyTask]:
+    return SellBuyTask.objects.select_related("instrument").prefetch_related(_with_open_orders())
+
+
+def spreads() -> QuerySet[Spread]:
+    return Spread.objects.select_related("far", "near").prefetch_related(_with_open_orders())
+
+
+def active_tasks() -> tuple[list[SellBuyTask], list[Spread]]:
+    """Everything the engine needs: 4 queries whatever the number of tasks."""
+    return (
+        list(sellbuy_tasks().filter(active=True).order_by("created_at", "id")),
+        list(spreads().filter(active=True).order_by("created_at", "id")),
+    )
+
+
+def stop_lists() -> dict[str, list[Instrument]]:
+    lists: dict[str, list[Instrument]] = {kind: [] for kind in StopListKind.values}
+    entries = StopListEntry.objects.select_related("instrument").order_by(
+        "kind", "instrument__ticker", "id"
+    )
+    for entry in entries:
+        lists[entry.kind].append(entry.instrument)
+    return lists
+
+
+def stash() -> list[StashedStopOrder]:
+    return list(StashedStopOrder.objects.select_related("instrument").order_by("id"))
+
+
+def instrument_by_ticker(ticker: str) -> Instrument | None:
+    """The active instrument with this ticker (API-tradable first, then by class code)."""
+    return (
+        Instrument.objects.filter(active=True, ticker__iexact=ticker.strip())
+        .order_by("-api_trade_available", "class_code", "id")
+        .first()
+    )

@@ -1,0 +1,199 @@
+"""Creating, changing and (de)activating sell/buy tasks and spreads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from trademan.base.models import Direction, Instrument, SellBuyTask, Spread
+from trademan.base.services.rules import (
+    ErrorList,
+    check_amount,
+    check_price,
+    check_spread_amounts,
+    check_spread_legs,
+    check_tradable,
+)
+
+
+def _check_direction(errors: ErrorList, direction: str) -> bool:
+    if direction not in Direction.values:
+        errors.add("direction", _("Direction must be buy or sell."))
+        return False
+    return True
+
+
+def _previous(model: type[SellBuyTask] | type[Spread], pk: int | None) -> dict[str, object]:
+    if pk is None:
+        return {}
+    row = model.objects.filter(pk=pk).values().first()
+    return dict(row) if row else {}
+
+
+def validate_sellbuy(task: SellBuyTask) -> None:
+    """Every rule for a sell/buy task (new or changed); raises ValidationError."""
+    errors = ErrorList()
+    if not _check_direction(errors, task.direction):
+        errors.raise_if_any()
+    instrument: Instrument = task.instrument
+    check_amount(errors, "amount", task.amount, instrument)
+    check_price(errors, "limit_price", task.limit_price, instrument)
+    if task.active:
+        check_tradable(
+            errors,
+            "instrument",
+            instrument,
+            task.direction,
+            short_allowed_without_flag=task.covered,
+        )
+    before = _previous(SellBuyTask, task.pk)
+    if before and task.executed > 0:
+        if before["instrument_id"] != task.instrument_id:
+            errors.add("instrument", _("The instrument cannot change once the task has fills."))
+        if before["direction"] != task.direction:
+            errors.add("direction", _("The direction cannot change once the task has fills."))
+    if task.executed and task.amount < task.executed:
+        errors.add(
+            "amount",
+            _("Amount cannot be less than what is already executed (%(executed)s).")
+            % {"executed": task.executed},
+        )
+    errors.raise_if_any()
+
+
+def validate_spread(spread: Spread) -> Decimal | None:
+    """Every rule for a spread (new or changed); raises ValidationError; returns the ratio."""
+    errors = ErrorList()
+    if not _check_direction(errors, spread.direction):
+        errors.raise_if_any()
+    far: Instrument = spread.far
+    near: Instrument = spread.near
+    check_spread_legs(errors, far, near)
+    if errors:
+        errors.raise_if_any()
+    ratio = check_spread_amounts(errors, far, near, spread.amount, spread.ratio_override)
+    if spread.active:
+        far_direction = Direction(spread.direction)
+        check_tradable(errors, "far", far, far_direction)
+        check_tradable(errors, "near", near, far_direction.opposite)
+    before = _previous(Spread, spread.pk)
+    if before and (spread.far_executed or spread.near_executed):
+        for field in ("far_id", "near_id", "direction", "ratio_override"):
+            if before[field] != getattr(spread, field):
+                errors.add(
+                    field.removesuffix("_id"),
+                    _("This cannot change once the spread has fills."),
+                )
+    if spread.far_executed and spread.amount < spread.far_executed:
+        errors.add(
+            "amount",
+            _("Amount cannot be less than what is already executed (%(executed)s).")
+            % {"executed": spread.far_executed},
+        )
+    errors.raise_if_any()
+    return ratio
+
+
+@transaction.atomic
+def save_sellbuy(task: SellBuyTask) -> SellBuyTask:
+    """Validate and save (create or change). A task whose amount is done is inactive."""
+    validate_sellbuy(task)
+    if task.done:
+        task.active = False
+    task.save()
+    return task
+
+
+@transaction.atomic
+def save_spread(spread: Spread) -> Spread:
+    validate_spread(spread)
+    if spread.done:
+        spread.active = False
+    spread.save()
+    return spread
+
+
+def create_sellbuy(
+    *,
+    instrument: Instrument,
+    direction: str,
+    amount: int,
+    limit_price: Decimal | None = None,
+    covered: bool = False,
+) -> SellBuyTask:
+    task = SellBuyTask(
+        instrument=instrument,
+        direction=direction,
+        amount=amount,
+        limit_price=limit_price,
+        covered=covered,
+        active=True,
+    )
+    return save_sellbuy(task)
+
+
+def create_spread(
+    *,
+    far: Instrument,
+    near: Instrument,
+    direction: str,
+    amount: int,
+    target_price: Decimal,
+    ratio_override: Decimal | None = None,
+) -> Spread:
+    spread = Spread(
+        far=far,
+        near=near,
+        direction=direction,
+        amount=amount,
+        target_price=target_price,
+        ratio_override=ratio_override,
+        active=True,
+    )
+    return save_spread(spread)
+
+
+def _refuse_done(done: bool) -> None:
+    if done:
+        errors = ErrorList()
+        errors.add("active", _("The task is done: its whole amount is executed."))
+        errors.raise_if_any()
+
+
+@transaction.atomic
+def set_sellbuy_active(task: SellBuyTask, active: bool) -> SellBuyTask:
+    """Deactivation always works; activation re-checks the rules (and refuses a done task)."""
+    task = (
+        SellBuyTask.objects.select_for_update(of=("self",))
+        .select_related("instrument")
+        .get(pk=task.pk)
+    )
+    if task.active == active:
+        return task
+    if active:
+        _refuse_done(task.done)
+    task.active = active
+    if active:
+        validate_sellbuy(task)
+    task.save(update_fields=["active", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def set_spread_active(spread: Spread, active: bool) -> Spread:
+    spread = (
+        Spread.objects.select_for_update(of=("self",))
+        .select_related("far", "near")
+        .get(pk=spread.pk)
+    )
+    if spread.active == active:
+        return spread
+    if active:
+        _refuse_done(spread.done)
+    spread.active = active
+    if active:
+        validate_spread(spread)
+    spread.save(update_fields=["active", "updated_at"])
+    return spread
