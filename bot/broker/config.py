@@ -46,8 +46,11 @@ class BrokerConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # 1.0 = the documented limits; 0.5 = use half of them (leave room for other apps).
     rate_limit_scale: float = 1.0
-    # Length of the rate-limit window in seconds (60 on the real broker; tests shrink it).
-    rate_limit_window: float = 60.0
+    # Multiplies every rate-limit window and reset (1.0 on a real broker; tests and benchmarks
+    # against a simulator with a fast clock shrink it, e.g. 0.01: a minute lasts 0.6 s).
+    rate_limit_time_scale: float = 1.0
+    # Rate-limit waits this long (broker seconds) or longer are reported to the hook.
+    rate_limit_report_threshold: float = 1.0
     last_prices_chunk: int = 100
 
     @classmethod

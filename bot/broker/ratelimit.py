@@ -1,0 +1,248 @@
+"""Client-side rate limiting of unary broker calls.
+
+Each call belongs to a bucket: a method with its own documented limit (PostOrder 300/min,
+CancelOrder 100/min, GetOrders 200/min) or else its service (Orders 100/min, MarketData 600/min...).
+A bucket is a sliding window: at most `limit` calls start within any `window` seconds, so the
+broker's counter can never be exceeded by this process. On top of that:
+
+- the `x-ratelimit-limit/-remaining/-reset` response headers adjust the bucket (a server limit
+  other than ours replaces it; `remaining: 0` blocks the bucket until the reset);
+- a 429 blocks the bucket until its reset (`block`), so every caller waits, not only the one
+  that was refused;
+- GetUserTariff's per-method limits can replace the defaults (`apply_tariff`);
+- a global bucket keeps total traffic at or below 50 requests per second.
+
+Callers queue fairly (FIFO, one asyncio.Lock per bucket) and sleep until their slot; there is no
+polling. Waits at or above `report_threshold` seconds are reported through `on_wait(method,
+seconds)` (the engine turns them into RateLimitWait events). `time_scale` shrinks every window
+and reset for tests and benchmarks (0.01: a 60 s window lasts 0.6 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.broker.errors import header
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "tinkoff.public.invest.api.contract.v1."
+
+# Documented unary limits per minute (limits.md): per service, with method-specific ones.
+DEFAULT_LIMITS: dict[str, int] = {
+    "InstrumentsService": 200,
+    "UsersService": 100,
+    "OperationsService": 200,
+    "MarketDataService": 600,
+    "StopOrdersService": 50,
+    "SandboxService": 200,
+    "OrdersService": 100,
+    "OrdersService/GetOrders": 200,
+    "OrdersService/PostOrder": 300,
+    "OrdersService/CancelOrder": 100,
+    "OrdersService/PostOrderAsync": 450,
+}
+GLOBAL_PER_SECOND = 50
+WINDOW_SECONDS = 60.0
+
+WaitHook = Callable[[str, float], None]
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class LoopClock:
+    """The running event loop's monotonic clock."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass
+class Bucket:
+    name: str
+    limit: int
+    window: float  # seconds, already scaled
+    starts: deque[float] = field(default_factory=deque)
+    blocked_until: float = 0.0
+    server_remaining: int | None = None
+    server_reset_at: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def wait_time(self, now: float) -> float:
+        while self.starts and self.starts[0] <= now - self.window:
+            self.starts.popleft()
+        waits = [self.blocked_until - now]
+        if len(self.starts) >= self.limit:
+            # the (len - limit + 1)-th oldest start must leave the window
+            waits.append(self.starts[len(self.starts) - self.limit] + self.window - now)
+        server_says_none_left = self.server_remaining is not None and self.server_remaining <= 0
+        if server_says_none_left and now < self.server_reset_at:
+            waits.append(self.server_reset_at - now)
+        return max(max(waits), 0.0)
+
+    def record(self, now: float) -> None:
+        self.starts.append(now)
+        if self.server_remaining is not None and now < self.server_reset_at:
+            self.server_remaining -= 1
+
+
+_LIMIT_RE = re.compile(r"^\s*(\d+)\s*(?:,\s*(\d+)\s*;\s*w\s*=\s*(\d+(?:\.\d+)?))?")
+
+
+def parse_limit_header(value: str) -> tuple[int, float | None] | None:
+    """'300, 300;w=60' -> (300, 60.0); '300' -> (300, None); garbage -> None."""
+    m = _LIMIT_RE.match(value)
+    if not m:
+        return None
+    window = float(m.group(3)) if m.group(3) else None
+    return int(m.group(2) or m.group(1)), window
+
+
+def bucket_key(service: str, method: str, limits: Mapping[str, object]) -> str:
+    specific = f"{service}/{method}"
+    return specific if specific in limits else service
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        *,
+        scale: float = 1.0,
+        time_scale: float = 1.0,
+        limits: Mapping[str, int] | None = None,
+        global_per_second: int | None = GLOBAL_PER_SECOND,
+        clock: Clock | None = None,
+        on_wait: WaitHook | None = None,
+        report_threshold: float = 1.0,
+        safety_margin: float = 0.25,
+    ) -> None:
+        if scale <= 0 or time_scale <= 0:
+            raise ValueError("rate-limit scales must be positive")
+        self.scale = scale
+        self.time_scale = time_scale
+        self.clock: Clock = clock or LoopClock()
+        self.on_wait = on_wait
+        self.report_threshold = report_threshold
+        # extra seconds (broker time) added to each window, for clock skew and latency spread
+        self.safety_margin = safety_margin
+        self._limits: dict[str, int] = dict(limits or DEFAULT_LIMITS)
+        self._windows: dict[str, float] = {}
+        self._aliases: dict[str, str] = {}  # "Service/Method" -> tariff group bucket
+        self._buckets: dict[str, Bucket] = {}
+        self._global: Bucket | None = None
+        if global_per_second:
+            self._global = Bucket("*", global_per_second, (1.0 + 0.02) * time_scale)
+        self.waits_reported = 0
+
+    # ------------------------------------------------------------ configuration
+
+    def _scaled_limit(self, limit: int) -> int:
+        return max(int(limit * self.scale), 1)
+
+    def key(self, service: str, method: str) -> str:
+        alias = self._aliases.get(f"{service}/{method}")
+        if alias:
+            return alias
+        return bucket_key(service, method, self._limits)
+
+    def bucket(self, service: str, method: str) -> Bucket:
+        name = self.key(service, method)
+        b = self._buckets.get(name)
+        if b is None:
+            limit = self._limits.get(name, self._limits.get(service, 100))
+            window = self._windows.get(name, WINDOW_SECONDS)
+            b = Bucket(name, self._scaled_limit(limit), self._real(window + self.safety_margin))
+            self._buckets[name] = b
+        return b
+
+    def _real(self, broker_seconds: float) -> float:
+        return broker_seconds * self.time_scale
+
+    def apply_tariff(self, groups: Iterable[tuple[int, Iterable[str]]]) -> None:
+        """Per-method limits from GetUserTariff: (limit per minute, full method names)."""
+        for i, (limit, methods) in enumerate(groups):
+            if limit <= 0:
+                continue
+            name = f"tariff#{i}"
+            self._limits[name] = limit
+            for full in methods:
+                short = full.removeprefix(PACKAGE).lstrip("/")
+                self._aliases[short] = name
+            self._buckets.pop(name, None)
+
+    # ------------------------------------------------------------ use
+
+    async def acquire(self, service: str, method: str) -> float:
+        """Wait for a slot for one call; returns the seconds waited."""
+        waited = 0.0
+        b = self.bucket(service, method)
+        for bucket in (b, self._global):
+            if bucket is None:
+                continue
+            async with bucket.lock:
+                while True:
+                    now = self.clock.now()
+                    delay = bucket.wait_time(now)
+                    if delay <= 0:
+                        bucket.record(now)
+                        break
+                    self._report(f"{service}/{method}", delay)
+                    waited += delay
+                    await self.clock.sleep(delay)
+        return waited
+
+    def _report(self, method: str, seconds: float) -> None:
+        broker_seconds = seconds / self.time_scale
+        if self.on_wait is None or broker_seconds < self.report_threshold:
+            return
+        self.waits_reported += 1
+        try:
+            self.on_wait(method, broker_seconds)
+        except Exception:  # a reporting hook must never break trading
+            log.exception("rate-limit wait hook failed")
+
+    def block(self, service: str, method: str, broker_seconds: float) -> None:
+        """A 429: nobody calls this bucket before the reset."""
+        b = self.bucket(service, method)
+        until = self.clock.now() + self._real(max(broker_seconds, 0.0))
+        b.blocked_until = max(b.blocked_until, until)
+
+    def observe(self, service: str, method: str, headers: Mapping[str, str]) -> None:
+        """Adjust the bucket from x-ratelimit-* response headers (either spelling)."""
+        b = self.bucket(service, method)
+        raw_limit = header(headers, "x-ratelimit-limit")
+        if raw_limit:
+            parsed = parse_limit_header(raw_limit)
+            if parsed:
+                limit, window = parsed
+                new_limit = self._scaled_limit(limit)
+                if new_limit != b.limit:
+                    log.info("rate limit of %s is now %s/min (was %s)", b.name, new_limit, b.limit)
+                    b.limit = new_limit
+                if window:
+                    b.window = self._real(window + self.safety_margin)
+        raw_remaining = header(headers, "x-ratelimit-remaining")
+        raw_reset = header(headers, "x-ratelimit-reset")
+        if raw_remaining is None or raw_reset is None:
+            return
+        try:
+            remaining = int(raw_remaining.split(",")[0].strip())
+            reset = float(raw_reset.split(",")[0].strip())
+        except ValueError:
+            return
+        now = self.clock.now()
+        b.server_remaining = remaining
+        b.server_reset_at = now + self._real(reset + self.safety_margin)
