@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_DOWN, Decimal, localcontext
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.broker.money import align_price, points_to_money
 
@@ -56,6 +56,27 @@ class LegSpec:
             raise SpreadError("spread_bad_increment", ticker=self.ticker)
 
 
+class LevelLike(Protocol):
+    """One book level: price per piece (quote units) and quantity in lots. The broker's
+    `PriceLevel` fits."""
+
+    @property
+    def price(self) -> Decimal: ...
+
+    @property
+    def lots(self) -> int: ...
+
+
+class BookLike(Protocol):
+    """Bids best (highest) first, asks best (lowest) first. The broker's `OrderBook` fits."""
+
+    @property
+    def bids(self) -> Sequence[LevelLike]: ...
+
+    @property
+    def asks(self) -> Sequence[LevelLike]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     price: Decimal
@@ -64,7 +85,7 @@ class Level:
 
 @dataclass(frozen=True, slots=True)
 class Book:
-    """Bids best (highest) first, asks best (lowest) first."""
+    """A plain book (tests, polling adapters)."""
 
     bids: tuple[Level, ...] = ()
     asks: tuple[Level, ...] = ()
@@ -216,7 +237,7 @@ def spread_price(
         return tidy(to_roubles(far, far_price) - ratio * to_roubles(near, near_price))
 
 
-def walk_book(levels: Sequence[Level], lots: int) -> Decimal | None:
+def walk_book(levels: Sequence[LevelLike], lots: int) -> Decimal | None:
     """Volume-weighted price of taking `lots` from `levels` (best first); None when the book
     cannot fill them. For zero lots, the best price (None on an empty side)."""
     if lots <= 0:
@@ -236,7 +257,7 @@ def walk_book(levels: Sequence[Level], lots: int) -> Decimal | None:
     return None
 
 
-def worst_level(levels: Sequence[Level], lots: int) -> Decimal | None:
+def worst_level(levels: Sequence[LevelLike], lots: int) -> Decimal | None:
     """Price of the deepest level needed to take `lots`; None when the book cannot fill them."""
     left = lots
     for level in levels:
@@ -249,7 +270,7 @@ def worst_level(levels: Sequence[Level], lots: int) -> Decimal | None:
 
 
 def passive_price(
-    levels: Sequence[Level], own_price: Decimal | None = None, own_lots: int = 0
+    levels: Sequence[LevelLike], own_price: Decimal | None = None, own_lots: int = 0
 ) -> Decimal | None:
     """The best price of a side once our own resting order (`own_lots` at `own_price`) is taken
     out of it: where a passive order should stand. None on an empty side."""
@@ -287,8 +308,8 @@ def executable_spread(
     far: LegSpec,
     near: LegSpec,
     ratio: Decimal,
-    far_book: Book,
-    near_book: Book,
+    far_book: BookLike,
+    near_book: BookLike,
     far_lots: int,
     far_price: Decimal | None = None,
 ) -> Executable:
@@ -315,8 +336,8 @@ def max_far_lots(
     far: LegSpec,
     near: LegSpec,
     ratio: Decimal,
-    far_book: Book,
-    near_book: Book,
+    far_book: BookLike,
+    near_book: BookLike,
     target: Decimal,
     limit_lots: int,
     far_price: Decimal | None = None,
@@ -338,7 +359,7 @@ def max_far_lots(
 
 
 def hedge_limit_price(
-    near_dir: Direction, near_book: Book, lots: int, increment: Decimal, slip_ticks: int
+    near_dir: Direction, near_book: BookLike, lots: int, increment: Decimal, slip_ticks: int
 ) -> Decimal | None:
     """A marketable limit price for a hedge of `lots`: the deepest level it needs (or the last
     level of the book when it is too thin) crossed by `slip_ticks` increments, aligned to the
@@ -382,11 +403,13 @@ def vwap_add(average: Decimal | None, quantity: int, price: Decimal, fill_quanti
 
 __all__ = [
     "Book",
+    "BookLike",
     "Direction",
     "Executable",
     "LegName",
     "LegSpec",
     "Level",
+    "LevelLike",
     "SpreadError",
     "Unhedged",
     "average_spread",
