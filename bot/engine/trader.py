@@ -1,38 +1,77 @@
 """`Engine`: the Trader the Telegram layer and the console talk to (bot.engine.interface).
 
-Construct it, `await engine.start()` (flushes the local journal, reconciles unfinished jobs with
-the broker, schedules the daily catalogue refresh), use it, and `await engine.close()`.
+    engine = Engine(broker_client, base_client, notifier, account_id=..., mode="paper",
+                    state_dir=Path("var/bot"))
+    await engine.start()   # flush the local journal, reconcile and resume unfinished jobs,
+                           # schedule the daily catalogue refresh
+    ...
+    await engine.close()   # stop every job cleanly (live orders cancelled), flush, release
+
+Commands that start trading need the Base (UserError('base_unavailable') otherwise); `stop` and
+`jobs` work without it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
+import time
+from collections.abc import Awaitable, Coroutine
+from datetime import datetime, timedelta
+from datetime import time as dt_time
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.base_client.api import BaseApi
-from bot.engine.clock import Clock, SystemClock
+from bot.base_client.errors import BaseRejected, BaseUnavailable
+from bot.base_client.types import Instrument, SellBuyTask, TradingSettings
+from bot.broker import errors as broker_errors
+from bot.engine import events, risk, text_keys
+from bot.engine.broker_port import BrokerPort
+from bot.engine.catalogue import catalogue_payload
+from bot.engine.clock import Clock, SystemClock, sleep_until
+from bot.engine.context import EngineContext
 from bot.engine.interface import (
     CatalogueUpdate,
+    ComponentHealth,
     Health,
     JobInfo,
     Notifier,
     SellBuyOrder,
+    UserError,
 )
-from bot.engine.jobs import JobRegistry
+from bot.engine.jobs import Job, JobRegistry
 from bot.engine.journal import Journal
+from bot.engine.market import BookFeeds
 from bot.engine.options import EngineOptions
+from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
+from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
+from bot.engine.sessions import MOSCOW, SessionCalendar
 
 log = logging.getLogger(__name__)
+
+RUNNING_FILE = "running.json"
+T = TypeVar("T")
+
+
+def as_port(broker: object) -> BrokerPort:
+    if isinstance(broker, BrokerPort):
+        return broker
+    from bot.engine.tinvest_port import TInvestPort
+
+    return TInvestPort(broker)  # type: ignore[arg-type]
 
 
 class Engine:
     """Implements bot.engine.interface.Trader.
 
-    `broker` is the T-Invest client (bot.broker.TInvestClient) or any bot.engine.broker_port
-    .BrokerPort; `state_dir` holds the local journal and the list of running jobs (None keeps
-    them in memory: fine for tests, not for real money).
+    `broker` is the T-Invest client (bot.broker.client.TInvestClient) or any
+    bot.engine.broker_port.BrokerPort. `state_dir` holds the local journal of Base records and
+    the list of running jobs; None keeps them in memory (tests only: a crash would lose them).
     """
 
     def __init__(
@@ -47,11 +86,11 @@ class Engine:
         state_dir: Path | None = None,
         options: EngineOptions | None = None,
     ) -> None:
-        self._broker_client = broker
+        self._broker = as_port(broker)
         self._base = base
         self._notifier = notifier
         self._account_id = account_id
-        self._mode = mode
+        self._mode: Literal["paper", "live"] = mode
         self._clock: Clock = clock or SystemClock()
         self._state_dir = state_dir
         self._options = options or EngineOptions()
@@ -65,34 +104,423 @@ class Engine:
             retry_max=self._options.base_retry_max,
         )
         self._registry = JobRegistry(stop_timeout=self._options.stop_timeout)
+        self._feeds = BookFeeds(
+            self._broker,
+            depth=self._options.book_depth,
+            poll_interval=self._options.poll_interval,
+            clock=self._clock,
+        )
+        self._ctx = EngineContext(
+            broker=self._broker,
+            desk=OrderDesk(
+                self._broker,
+                self._recorder,
+                notifier,
+                self._clock,
+                self._options,
+                account_id=account_id,
+            ),
+            recorder=self._recorder,
+            calendar=SessionCalendar(self._broker, self._clock),
+            feeds=self._feeds,
+            notifier=notifier,
+            clock=self._clock,
+            options=self._options,
+            account_id=account_id,
+        )
+        self._running_tasks: set[int] = self._load_running()
+        self._background: list[asyncio.Task[None]] = []
+        self._started = False
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    @property
+    def recorder(self) -> BaseRecorder:
+        return self._recorder
 
     async def start(self) -> None:
-        raise NotImplementedError
+        """Flush what the journal owes the Base, reconcile unfinished jobs with the broker and
+        resume them, and schedule the daily catalogue refresh. With the Base down, the
+        reconciliation runs in the background as soon as it is back."""
+        if self._started:
+            return
+        self._started = True
+        self._recorder.start()
+        if self._options.catalogue_refresh_at is not None:
+            self._spawn(self._daily_refresh(), "catalogue-refresh")
+        try:
+            await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
+            await self._reconcile()
+        except (TimeoutError, BaseUnavailable):
+            log.warning("Base unavailable at start; reconciling when it is back")
+            self._recorder.mark_down()
+            self._spawn(self._reconcile_later(), "reconcile")
 
-    async def health(self) -> Health:
-        raise NotImplementedError
+    async def _reconcile_later(self) -> None:
+        while True:
+            await self._recorder.wait_up()
+            await self._recorder.wait_flushed()
+            try:
+                await self._reconcile()
+                return
+            except BaseUnavailable:
+                self._recorder.mark_down()
+                await self._clock.sleep(self._options.base_retry_max)
+
+    async def _reconcile(self) -> None:
+        """Resume the sell/buy tasks that were running (or still have open orders): each job
+        first learns the fate of its open orders from the broker and records missed fills."""
+        tasks = await self._base.active_tasks()
+        settings = await self._base.settings()
+        resumed = 0
+        for task in tasks.sellbuy:
+            if task.id not in self._running_tasks and not task.open_orders:
+                continue
+            if self._registry.running_key(f"sellbuy:{task.id}") is not None:
+                continue
+            self._start_task(task, settings, await self._position(task.instrument))
+            resumed += 1
+        forgotten = self._running_tasks - {t.id for t in tasks.sellbuy}
+        for task_id in forgotten:
+            self._running_tasks.discard(task_id)
+        self._save_running()
+        if resumed:
+            log.info("resumed %d sell/buy job(s) after a restart", resumed)
+
+    async def close(self) -> None:
+        """Stop every job cleanly (live orders cancelled), flush the journal (bounded), release
+        connections. Jobs stopped here are not resumed at the next start."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._registry.stop()
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if not self._recorder.is_down:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recorder.wait_flushed(), 5.0)
+        await self._recorder.close()
+        await self._feeds.close()
+
+    def _spawn(self, coro: Coroutine[object, object, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._background.append(task)
+
+    # -- queries --------------------------------------------------------------------------
 
     def jobs(self) -> list[JobInfo]:
         return [job.info() for job in self._registry.jobs()]
 
+    async def health(self) -> Health:
+        base = await self._base_health()
+        broker = await self._broker_health()
+        return Health(mode=self._mode, base=base, broker=broker, account_id=self._account_id)
+
+    async def _base_health(self) -> ComponentHealth:
+        started = time.perf_counter()
+        try:
+            result = await self._base.health()
+        except BaseUnavailable as exc:
+            return ComponentHealth(ok=False, latency_ms=None, detail=str(exc))
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        detail = "" if result.ok else f"database: {result.database}"
+        if self._recorder.pending:
+            detail = (detail + f"; {self._recorder.pending} record(s) to flush").lstrip("; ")
+        return ComponentHealth(ok=result.ok, latency_ms=latency, detail=detail)
+
+    async def _broker_health(self) -> ComponentHealth:
+        started = time.perf_counter()
+        try:
+            accounts = await self._broker.accounts()
+        except broker_errors.BrokerError as exc:
+            return ComponentHealth(ok=False, latency_ms=None, detail=exc.user_message())
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        account = next((a for a in accounts if a.id == self._account_id), None)
+        if account is None:
+            return ComponentHealth(
+                ok=False, latency_ms=latency, detail=f"account {self._account_id} not found"
+            )
+        if not account.can_trade:
+            return ComponentHealth(
+                ok=False,
+                latency_ms=latency,
+                detail=f"account {self._account_id}: {account.access_level.value}",
+            )
+        return ComponentHealth(ok=True, latency_ms=latency)
+
+    # -- commands -------------------------------------------------------------------------
+
     async def stop(self, job_id: str | None = None) -> list[JobInfo]:
-        return await self._registry.stop(job_id)
-
-    async def start_sellbuy_all(self) -> list[JobInfo]:
-        raise NotImplementedError
-
-    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
-        raise NotImplementedError
-
-    async def start_dump(self, ticker: str) -> JobInfo:
-        raise NotImplementedError
-
-    async def update_catalogue(self) -> CatalogueUpdate:
-        raise NotImplementedError
+        infos = await self._registry.stop(job_id)
+        for info in infos:
+            if info.task_id is not None and info.kind == "sellbuy":
+                self._running_tasks.discard(info.task_id)
+        self._save_running()
+        return infos
 
     async def wait_idle(self) -> None:
         await self._registry.wait_idle()
 
-    async def close(self) -> None:
-        await self._registry.stop()
-        await self._recorder.close()
+    async def start_sellbuy_all(self) -> list[JobInfo]:
+        self._require_base()
+        tasks = await self._base_call(self._base.active_tasks())
+        settings = await self._base_call(self._base.settings())
+        if not tasks.sellbuy:
+            raise UserError(text_keys.NO_ACTIVE_TASKS)
+        started: list[JobInfo] = []
+        for task in tasks.sellbuy:
+            if self._registry.running_key(f"sellbuy:{task.id}") is not None:
+                continue
+            position = await self._position(task.instrument)
+            started.append(self._start_task(task, settings, position).info())
+        return started
+
+    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
+        self._require_base()
+        instrument = await self._instrument(order.ticker)
+        self._check_tradable(instrument, order.direction)
+        if order.limit_price is not None:
+            increment = instrument.min_price_increment
+            if order.limit_price <= 0 or (increment > 0 and order.limit_price % increment != 0):
+                raise UserError(
+                    text_keys.BAD_LIMIT_PRICE,
+                    ticker=instrument.ticker,
+                    price=order.limit_price,
+                    increment=increment,
+                )
+        price = await self._reference_price(instrument, order.direction, order.limit_price)
+        lot = instrument.lot
+        if order.money is not None:
+            if order.money <= 0:
+                raise UserError(text_keys.NOT_POSITIVE, ticker=instrument.ticker)
+            lot_price = risk.piece_value(instrument, price) * lot
+            lots = int((order.money / lot_price).to_integral_value(rounding=ROUND_FLOOR))
+            if lots < 1:
+                raise UserError(
+                    text_keys.SUM_BELOW_LOT,
+                    ticker=instrument.ticker,
+                    sum=order.money,
+                    lot=lot,
+                    lot_price=lot_price.quantize(Decimal("0.01")),
+                )
+            amount = lots * lot
+        else:
+            amount = order.amount or 0
+            if amount <= 0:
+                raise UserError(text_keys.NOT_POSITIVE, ticker=instrument.ticker)
+            if amount % lot:
+                raise UserError(
+                    text_keys.NOT_WHOLE_LOTS, ticker=instrument.ticker, amount=amount, lot=lot
+                )
+        settings = await self._base_call(self._base.settings())
+        position = await self._position(instrument)
+        self._check_risk(settings, instrument, price, amount, order.direction, position)
+        task = await self._base_call(
+            self._base.create_sellbuy(
+                instrument_id=instrument.id,
+                direction=order.direction,
+                amount=amount,
+                limit_price=order.limit_price,
+            )
+        )
+        return self._start_task(task, settings, position).info()
+
+    async def start_dump(self, ticker: str) -> JobInfo:
+        self._require_base()
+        instrument = await self._instrument(ticker)
+        position = await self._position(instrument)
+        amount = abs(position) - abs(position) % instrument.lot
+        if amount <= 0:
+            raise UserError(text_keys.NO_POSITION, ticker=instrument.ticker)
+        direction: Literal["buy", "sell"] = "sell" if position > 0 else "buy"
+        self._check_tradable(instrument, direction)
+        price = await self._reference_price(instrument, direction, None)
+        settings = await self._base_call(self._base.settings())
+        self._check_risk(settings, instrument, price, amount, direction, position)
+        task = await self._base_call(
+            self._base.create_sellbuy(
+                instrument_id=instrument.id, direction=direction, amount=amount, limit_price=None
+            )
+        )
+        return self._start_task(task, settings, position).info()
+
+    async def update_catalogue(self) -> CatalogueUpdate:
+        self._require_base()
+        try:
+            instruments = await self._broker.instruments()
+        except broker_errors.BrokerError as exc:
+            raise UserError(
+                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
+            ) from exc
+        payload, counts = catalogue_payload(instruments)
+        if not payload:
+            raise UserError(text_keys.CATALOGUE_EMPTY)
+        result = await self._base_call(self._base.sync_instruments(payload, complete=True))
+        return CatalogueUpdate(
+            created=result.created,
+            updated=result.updated,
+            deactivated=result.deactivated,
+            unchanged=result.unchanged,
+            details=counts,
+        )
+
+    async def _daily_refresh(self) -> None:
+        at = self._options.catalogue_refresh_at
+        assert at is not None
+        while True:
+            await sleep_until(self._clock, next_local_time(self._clock.now(), at))
+            try:
+                result = await self.update_catalogue()
+                log.info("catalogue refreshed: %s", result)
+            except (UserError, Exception) as exc:
+                log.warning("daily catalogue refresh failed: %s", exc)
+                message = exc.key if isinstance(exc, UserError) else str(exc)
+                await self._ctx.notify(
+                    events.Alert(
+                        job_id=None,
+                        at=self._clock.now(),
+                        reason_key=text_keys.CATALOGUE_FAILED,
+                        params={"message": message},
+                    )
+                )
+            await self._clock.sleep(60)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _start_task(self, task: SellBuyTask, settings: TradingSettings, position: int) -> Job:
+        spec = SellBuySpec(
+            task_id=task.id,
+            instrument=task.instrument,
+            direction=task.direction,
+            amount=task.amount,
+            limit_price=task.limit_price,
+            executed=task.executed,
+            average_price=task.average_price,
+            open_orders=task.open_orders,
+            start_position=position,
+        )
+
+        async def run(job: Job) -> None:
+            try:
+                await SellBuyRun(self._ctx, spec, job, settings).run()
+            finally:
+                if not job.stopping or self._closed:
+                    # finished on its own (or engine shutdown): no longer to resume
+                    self._running_tasks.discard(task.id)
+                    self._save_running()
+
+        job = self._registry.start(
+            key=spec.key,
+            kind="sellbuy",
+            title=spec.title,
+            amount=spec.amount,
+            started_at=self._clock.now(),
+            run=run,
+            task_id=task.id,
+        )
+        self._running_tasks.add(task.id)
+        self._save_running()
+        return job
+
+    def _require_base(self) -> None:
+        if self._recorder.is_down:
+            raise UserError(text_keys.BASE_UNAVAILABLE)
+
+    async def _base_call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except BaseUnavailable as exc:
+            self._recorder.mark_down()
+            raise UserError(text_keys.BASE_UNAVAILABLE) from exc
+        except BaseRejected as exc:
+            raise UserError(text_keys.BASE_REJECTED, message=exc.message) from exc
+
+    async def _instrument(self, ticker: str) -> Instrument:
+        name = ticker.strip().upper()
+        instrument = await self._base_call(self._base.instrument_by_ticker(name))
+        if instrument is None or not instrument.active:
+            raise UserError(text_keys.UNKNOWN_TICKER, ticker=name)
+        return instrument
+
+    @staticmethod
+    def _check_tradable(instrument: Instrument, direction: str) -> None:
+        allowed = instrument.api_trade_available and (
+            instrument.buy_available if direction == "buy" else instrument.sell_available
+        )
+        if not allowed:
+            raise UserError(text_keys.NOT_TRADABLE, ticker=instrument.ticker)
+
+    async def _reference_price(
+        self, instrument: Instrument, direction: Literal["buy", "sell"], limit: Decimal | None
+    ) -> Decimal:
+        try:
+            book = await self._broker.order_book(instrument.uid or instrument.figi, 1)
+        except broker_errors.BrokerError as exc:
+            raise UserError(
+                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
+            ) from exc
+        price = passive_price(book, direction, limit)
+        if price is None:
+            price = book.last_price
+        if price is None or price <= 0:
+            raise UserError(text_keys.NO_PRICE, ticker=instrument.ticker)
+        return price
+
+    async def _position(self, instrument: Instrument) -> int:
+        try:
+            positions = await self._broker.positions(account_id=self._account_id)
+        except broker_errors.BrokerError as exc:
+            raise UserError(
+                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
+            ) from exc
+        return positions.balance(instrument.uid) or positions.balance(instrument.figi)
+
+    @staticmethod
+    def _check_risk(
+        settings: TradingSettings,
+        instrument: Instrument,
+        price: Decimal,
+        amount: int,
+        direction: str,
+        position: int,
+    ) -> None:
+        after = position + (amount if direction == "buy" else -amount)
+        refusal = risk.check_order(
+            settings, instrument, price=price, pieces=amount, position_after=after
+        )
+        if refusal is not None:
+            raise UserError(refusal.key, **refusal.params)
+
+    # -- running jobs file (resumed after a crash) --------------------------------------------
+
+    def _load_running(self) -> set[int]:
+        if self._state_dir is None:
+            return set()
+        path = self._state_dir / RUNNING_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {int(x) for x in data.get("sellbuy", [])}
+
+    def _save_running(self) -> None:
+        if self._state_dir is None:
+            return
+        self._state_dir.mkdir(parents=True, exist_ok=True)
+        path = self._state_dir / RUNNING_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"sellbuy": sorted(self._running_tasks)}), encoding="utf-8")
+        tmp.replace(path)
+
+
+def next_local_time(now: datetime, at: dt_time) -> datetime:
+    """The next moment (UTC) when Moscow wall-clock time is `at` (a datetime.time)."""
+    local = now.astimezone(MOSCOW)
+    candidate = datetime.combine(local.date(), at, MOSCOW)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(now.tzinfo)

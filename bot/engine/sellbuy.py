@@ -1,0 +1,383 @@
+"""The sell/buy job: one limit order at the best passive price until the amount is done.
+
+Buying it stands at the best bid, selling at the best ask, never past the optional limit price,
+in whole lots. When the best price moves the order is cancelled, the cancel confirmed (fills that
+happened meanwhile are counted) and a new one placed: never two live orders of a job at once.
+Progress (executed pieces, average price) comes from the fills, which go to the Base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from bot.base_client.types import Instrument, OrderRecord, TradingSettings
+from bot.broker import errors as broker_errors
+from bot.broker.types import OrderBook
+from bot.engine import events, risk, text_keys
+from bot.engine.clock import sleep_until
+from bot.engine.context import EngineContext
+from bot.engine.events import Direction
+from bot.engine.jobs import Job
+from bot.engine.market import BookFeed
+from bot.engine.orders import (
+    CancelNotConfirmed,
+    Fill,
+    OrderRefusedByBroker,
+    TrackedOrder,
+    wait_or_stop,
+)
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["done", "stopped", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SellBuySpec:
+    task_id: int | None
+    instrument: Instrument
+    direction: Direction
+    amount: int  # pieces
+    limit_price: Decimal | None
+    executed: int = 0  # pieces already done (from the Base's fills)
+    average_price: Decimal | None = None
+    open_orders: tuple[OrderRecord, ...] = ()
+    start_position: int = 0  # signed pieces held when the job started (risk checks)
+
+    @property
+    def title(self) -> str:
+        return f"{self.direction} {self.amount} {self.instrument.ticker}"
+
+    @property
+    def key(self) -> str:
+        if self.task_id is not None:
+            return f"sellbuy:{self.task_id}"
+        return f"sellbuy:{self.instrument.ticker}:{self.direction}"
+
+
+def passive_price(book: OrderBook, direction: Direction, limit: Decimal | None) -> Decimal | None:
+    """Best bid when buying, best ask when selling, never past `limit`; None without a price."""
+    if direction == "buy":
+        best = book.best_bid
+        if best is None:
+            return limit
+        return best if limit is None else min(best, limit)
+    best = book.best_ask
+    if best is None:
+        return limit
+    return best if limit is None else max(best, limit)
+
+
+class SellBuyRun:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        spec: SellBuySpec,
+        job: Job,
+        settings: TradingSettings,
+    ) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.job = job
+        self.settings = settings
+        self.executed = spec.executed
+        self.cost = (spec.average_price or Decimal(0)) * spec.executed
+        self.live: TrackedOrder | None = None
+        self._last_session_wait: datetime | None = None
+        job.executed = self.executed
+        job.average_price = spec.average_price
+
+    # -- progress -------------------------------------------------------------------------
+
+    @property
+    def average(self) -> Decimal | None:
+        if not self.executed:
+            return None
+        return self.cost / self.executed
+
+    @property
+    def position(self) -> int:
+        signed = self.executed - self.spec.executed
+        return self.spec.start_position + (signed if self.spec.direction == "buy" else -signed)
+
+    async def _took(self, fills: list[Fill]) -> None:
+        for fill in fills:
+            self.executed += fill.pieces
+            self.cost += fill.price * fill.pieces
+            self.job.executed = self.executed
+            self.job.average_price = self.average
+            await self.ctx.notify(
+                events.OrderFilled(
+                    job_id=self.job.job_id,
+                    at=self.ctx.clock.now(),
+                    ticker=self.spec.instrument.ticker,
+                    direction=self.spec.direction,
+                    quantity=fill.pieces,
+                    price=fill.price,
+                    executed=self.executed,
+                    amount=self.spec.amount,
+                    average_price=self.average,
+                )
+            )
+
+    # -- run ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        ctx, spec, job = self.ctx, self.spec, self.job
+        await ctx.notify(
+            events.JobStarted(
+                job_id=job.job_id,
+                at=ctx.clock.now(),
+                kind="sellbuy",
+                title=spec.title,
+                amount=spec.amount,
+            )
+        )
+        outcome: Outcome = "done"
+        reason: str | None = None
+        params: dict[str, str] = {}
+        feed = ctx.feeds.acquire(spec.instrument.uid or spec.instrument.figi)
+        try:
+            await self._adopt_open_orders()
+            outcome, reason, params = await self._loop(feed)
+        except asyncio.CancelledError:
+            outcome, reason = "stopped", text_keys.STOPPED_BY_OWNER
+            raise
+        except Exception as exc:
+            log.exception("sell/buy job %s failed", job.job_id)
+            outcome, reason, params = "failed", text_keys.JOB_CRASHED, {"message": str(exc)}
+        finally:
+            await asyncio.shield(self._finish(feed, outcome, reason, params))
+
+    async def _finish(
+        self, feed: BookFeed, outcome: Outcome, reason: str | None, params: dict[str, str]
+    ) -> None:
+        ctx, spec, job = self.ctx, self.spec, self.job
+        if self.live is not None and not self.live.is_final:
+            try:
+                await self._took(await ctx.desk.cancel(self.live, job_id=job.job_id))
+            except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
+                log.error("job %s: could not cancel %s: %s", job.job_id, self.live, exc)
+        await ctx.feeds.release(feed)
+        if self.executed >= spec.amount:
+            outcome, reason, params = "done", None, {}
+            if spec.task_id is not None:
+                ctx.recorder.set_task_active("sellbuy", spec.task_id, False)
+        await ctx.notify(
+            events.JobFinished(
+                job_id=job.job_id,
+                at=ctx.clock.now(),
+                kind="sellbuy",
+                title=spec.title,
+                outcome=outcome,
+                executed=self.executed,
+                amount=spec.amount,
+                average_price=self.average,
+                reason_key=reason,
+                params=params,
+            )
+        )
+
+    async def _adopt_open_orders(self) -> None:
+        """Orders of this task the Base still counts as open (after a restart): learn their fate
+        from the broker; keep one live order, cancel any other."""
+        for record in self.spec.open_orders:
+            order = TrackedOrder(
+                client_order_id=record.client_order_id,
+                instrument=self.spec.instrument,
+                direction=record.direction,
+                price=record.price or Decimal(0),
+                lots=record.lots,
+                task_kind=record.task_kind,
+                task_id=record.task_id,
+                broker_order_id=record.broker_order_id,
+                status=record.status,
+                lots_executed=0,
+            )
+            fills = await self.ctx.desk.sync(order)
+            # the Base already counts the fills behind record.lots_executed: every fill is
+            # recorded again (the Base ignores duplicates) but only the rest is new progress
+            await self._took(_beyond(fills, record.lots_executed))
+            if order.broker_order_id is None and order.status in ("prepared", "unknown"):
+                # the broker has never seen it: it was never sent
+                self.ctx.desk.mark_not_sent(order)
+                continue
+            if order.is_final:
+                continue
+            if self.live is None:
+                self.live = order
+            else:
+                await self._took(await self.ctx.desk.cancel(order, job_id=self.job.job_id))
+
+    async def _loop(self, feed: BookFeed) -> tuple[Outcome, str | None, dict[str, str]]:
+        ctx, spec, job = self.ctx, self.spec, self.job
+        lot = spec.instrument.lot
+        version = 0
+        last_sync = ctx.clock.now()
+        while True:
+            if self.live is not None and self.live.is_final:
+                self.live = None
+            if self.live is None and self.executed >= spec.amount:
+                return "done", None, {}
+            if job.stopping:
+                return "stopped", text_keys.STOPPED_BY_OWNER, {}
+
+            if self.live is None:
+                job.state = "running"
+                if ctx.recorder.is_down:
+                    # the Base is away: no new orders until what we owe it is flushed
+                    job.state = "waiting"
+                    await _wait_event_or_stop(ctx.recorder.wait_up(), job.stop_requested)
+                    continue
+                session = await ctx.calendar.state(spec.instrument)
+                if not session.open:
+                    await self._wait_session(session.opens_at)
+                    continue
+                book = feed.book or await feed.refresh()
+                price = (
+                    None if book is None else passive_price(book, spec.direction, spec.limit_price)
+                )
+                if price is None:
+                    job.state = "waiting"
+                    version = await feed.wait_newer(
+                        version, ctx.options.poll_interval, job.stop_requested
+                    )
+                    continue
+                lots = (spec.amount - self.executed) // lot
+                if lots <= 0:
+                    return "done", None, {}
+                refusal = risk.check_order(
+                    self.settings,
+                    spec.instrument,
+                    price=price,
+                    pieces=lots * lot,
+                    position_after=self.position
+                    + (lots * lot if spec.direction == "buy" else -lots * lot),
+                )
+                if refusal is not None:
+                    await ctx.notify(
+                        events.OrderRefused(
+                            job_id=job.job_id,
+                            at=ctx.clock.now(),
+                            ticker=spec.instrument.ticker,
+                            reason_key=refusal.key,
+                            params=refusal.params,
+                        )
+                    )
+                    return "failed", refusal.key, refusal.params
+                try:
+                    order, fills = await ctx.desk.place(
+                        instrument=spec.instrument,
+                        direction=spec.direction,
+                        price=price,
+                        lots=lots,
+                        task_kind="sellbuy" if spec.task_id is not None else None,
+                        task_id=spec.task_id,
+                        job_id=job.job_id,
+                    )
+                except OrderRefusedByBroker as exc:
+                    key = text_keys.OUTSIDE_SESSION if exc.session else text_keys.BROKER_ERROR
+                    await ctx.notify(
+                        events.OrderRefused(
+                            job_id=job.job_id,
+                            at=ctx.clock.now(),
+                            ticker=spec.instrument.ticker,
+                            reason_key=key,
+                            params=exc.params(),
+                        )
+                    )
+                    if exc.session:
+                        job.state = "waiting"
+                        await wait_or_stop(
+                            job.stop_requested, ctx.options.retry_after_refusal, ctx.clock
+                        )
+                        continue
+                    return "failed", text_keys.ORDER_REJECTED, exc.params()
+                self.live = order
+                last_sync = ctx.clock.now()
+                await self._took(fills)
+                continue
+
+            # a live order: follow its fills and the best price
+            version = await feed.wait_newer(version, ctx.options.poll_interval, job.stop_requested)
+            if job.stopping:
+                continue
+            now = ctx.clock.now()
+            live = self.live
+            if (now - last_sync).total_seconds() >= ctx.options.poll_interval:
+                last_sync = now
+                try:
+                    await self._took(await ctx.desk.sync(live))
+                except broker_errors.BrokerError as exc:
+                    log.warning("job %s: order state: %s", job.job_id, exc)
+                if live.is_final:
+                    continue
+            book = feed.book
+            if book is None:
+                continue
+            target = passive_price(book, spec.direction, spec.limit_price)
+            if target is None or target == live.price or ctx.recorder.is_down:
+                continue
+            try:
+                fills = await ctx.desk.cancel(live, job_id=job.job_id)
+            except CancelNotConfirmed:
+                continue  # still possibly live: never place another; try again next round
+            await self._took(fills)
+            last_sync = ctx.clock.now()
+
+    async def _wait_session(self, opens_at: datetime | None) -> None:
+        ctx, job = self.ctx, self.job
+        job.state = "waiting"
+        if opens_at != self._last_session_wait:
+            self._last_session_wait = opens_at
+            await ctx.notify(
+                events.SessionWait(
+                    job_id=job.job_id,
+                    at=ctx.clock.now(),
+                    ticker=self.spec.instrument.ticker,
+                    opens_at=opens_at,
+                )
+            )
+        if opens_at is None:
+            await wait_or_stop(job.stop_requested, 600.0, ctx.clock)
+            return
+        sleeper = asyncio.ensure_future(sleep_until(ctx.clock, opens_at))
+        stopper = asyncio.ensure_future(job.stop_requested.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            stopper.cancel()
+
+
+async def _wait_event_or_stop(waiter: Awaitable[object], stop: asyncio.Event) -> None:
+    main = asyncio.ensure_future(waiter)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        main.cancel()
+        stopper.cancel()
+
+
+def _beyond(fills: list[Fill], known_lots: int) -> list[Fill]:
+    """The part of `fills` (in order) past the first `known_lots` lots."""
+    fresh: list[Fill] = []
+    skip = known_lots
+    for fill in fills:
+        if skip >= fill.lots:
+            skip -= fill.lots
+            continue
+        if skip > 0:
+            lots = fill.lots - skip
+            lot = fill.pieces // fill.lots if fill.lots else 0
+            fill = Fill(fill.client_order_id, fill.trade_id, lots, lots * lot, fill.price, fill.at)
+            skip = 0
+        fresh.append(fill)
+    return fresh
