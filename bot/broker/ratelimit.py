@@ -186,8 +186,9 @@ class RateLimiter:
     # ------------------------------------------------------------ use
 
     async def acquire(self, service: str, method: str) -> float:
-        """Wait for a slot for one call; returns the seconds waited."""
-        waited = 0.0
+        """Wait for a slot for one call (queued fairly behind earlier callers); returns the
+        seconds spent waiting. Only the caller at the head of the queue reports its wait."""
+        started = self.clock.now()
         b = self.bucket(service, method)
         for bucket in (b, self._global):
             if bucket is None:
@@ -200,9 +201,8 @@ class RateLimiter:
                         bucket.record(now)
                         break
                     self._report(f"{service}/{method}", delay)
-                    waited += delay
                     await self.clock.sleep(delay)
-        return waited
+        return self.clock.now() - started
 
     def _report(self, method: str, seconds: float) -> None:
         broker_seconds = seconds / self.time_scale
