@@ -1,0 +1,168 @@
+"""Market data: order books with depth, last prices and a seeded random walk.
+
+Every instrument has a mid price. A walk step moves each share's mid by a seeded log-normal
+step and prices each future from its underlying (``S × basicAssetSize × carry × (1 + basis)``,
+the basis itself a small seeded wander), then rebuilds the displayed book around the mid and
+prints a last trade at the touch. Orders the account fills consume the displayed liquidity
+until the next step rebuilds the book.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from simulator.instruments import Catalogue, Instrument, carry
+
+BOOK_DEPTH = 50
+#: Standard deviation of one walk step (relative).
+STEP_SIGMA = 0.002
+#: Standard deviation of the futures basis noise.
+BASIS_SIGMA = 0.0005
+
+
+@dataclass
+class Level:
+    price: Decimal
+    quantity: int  # lots
+
+
+@dataclass
+class Book:
+    bids: list[Level] = field(default_factory=list)  # best (highest) first
+    asks: list[Level] = field(default_factory=list)  # best (lowest) first
+    time: datetime | None = None
+
+    def best_bid(self) -> Decimal | None:
+        return self.bids[0].price if self.bids else None
+
+    def best_ask(self) -> Decimal | None:
+        return self.asks[0].price if self.asks else None
+
+
+@dataclass
+class Quote:
+    instrument: Instrument
+    mid: Decimal
+    last_price: Decimal
+    last_time: datetime
+    close_price: Decimal
+    book: Book
+    basis: float = 0.0  # futures only
+
+
+class Market:
+    def __init__(self, catalogue: Catalogue, seed: int, now: datetime) -> None:
+        self.catalogue = catalogue
+        self.rng = random.Random(f"walk:{seed}")
+        self.quotes: dict[str, Quote] = {}
+        for inst in catalogue.all:
+            price = inst.ref_price
+            self.quotes[inst.uid] = Quote(inst, price, price, now, price, Book())
+        for quote in self.quotes.values():
+            self._rebuild(quote, now)
+
+    def quote(self, inst: Instrument) -> Quote:
+        return self.quotes[inst.uid]
+
+    # ---- the walk -------------------------------------------------------------------------
+
+    def step(self, now: datetime) -> list[Instrument]:
+        """One walk step for every instrument; returns the instruments whose data changed."""
+        for share in self.catalogue.shares:
+            quote = self.quotes[share.uid]
+            factor = Decimal(str(round(math.exp(self.rng.gauss(0.0, STEP_SIGMA)), 9)))
+            quote.mid = share.round_price(quote.mid * factor)
+        for fut in self.catalogue.futures:
+            quote = self.quotes[fut.uid]
+            quote.basis = quote.basis * 0.9 + self.rng.gauss(0.0, BASIS_SIGMA)
+            quote.mid = self.fair_price(fut, quote.basis, now)
+        changed = []
+        for quote in self.quotes.values():
+            self._rebuild(quote, now)
+            side = self.rng.random() < 0.5
+            touch = quote.book.best_bid() if side else quote.book.best_ask()
+            if touch is not None:
+                quote.last_price = touch
+                quote.last_time = now
+            changed.append(quote.instrument)
+        return changed
+
+    def fair_price(self, fut: Instrument, basis: float, now: datetime) -> Decimal:
+        underlying = self.catalogue.underlying(fut)
+        if underlying is None or fut.expiration is None:
+            return self.quotes[fut.uid].mid
+        spot = self.quotes[underlying.uid].mid
+        value = spot * fut.basic_asset_size * carry(now, fut.expiration)
+        value *= Decimal(str(round(1.0 + basis, 9)))
+        return fut.round_price(value)
+
+    def _rebuild(self, quote: Quote, now: datetime) -> None:
+        inst = quote.instrument
+        tick = inst.min_price_increment
+        spread_ticks = max(1, int(quote.mid * Decimal("0.0004") / tick))
+        half = (spread_ticks + 1) // 2
+        best_bid = quote.mid - half * tick
+        best_ask = best_bid + spread_ticks * tick
+        if best_bid <= 0:
+            best_bid, best_ask = tick, tick * (1 + spread_ticks)
+        bids, asks = [], []
+        for i in range(BOOK_DEPTH):
+            bid_price = best_bid - i * tick
+            if bid_price > 0:
+                bids.append(Level(bid_price, self.rng.randint(1, 40) * (1 + i // 10)))
+            asks.append(Level(best_ask + i * tick, self.rng.randint(1, 40) * (1 + i // 10)))
+        quote.book = Book(bids, asks, now)
+
+    # ---- control --------------------------------------------------------------------------
+
+    def set_price(self, inst: Instrument, price: Decimal, now: datetime) -> None:
+        """Move an instrument to ``price``: mid, last trade and a fresh book around it.
+
+        Moving a share re-prices its futures; moving a future changes only its basis.
+        """
+        quote = self.quotes[inst.uid]
+        quote.mid = price
+        quote.last_price = price
+        quote.last_time = now
+        if inst.is_future:
+            fair = self.fair_price(inst, 0.0, now)
+            quote.basis = float(price / fair) - 1.0 if fair > 0 else 0.0
+        self._rebuild(quote, now)
+        if not inst.is_future:
+            for fut in self.catalogue.futures:
+                if fut.basic_asset == inst.ticker:
+                    fq = self.quotes[fut.uid]
+                    fq.mid = self.fair_price(fut, fq.basis, now)
+                    fq.last_price = fq.mid
+                    fq.last_time = now
+                    self._rebuild(fq, now)
+
+    def set_book(
+        self,
+        inst: Instrument,
+        bids: list[Level],
+        asks: list[Level],
+        now: datetime,
+        last_price: Decimal | None = None,
+    ) -> None:
+        quote = self.quotes[inst.uid]
+        quote.book = Book(
+            sorted(bids, key=lambda lv: -lv.price), sorted(asks, key=lambda lv: lv.price), now
+        )
+        best_bid, best_ask = quote.book.best_bid(), quote.book.best_ask()
+        if best_bid is not None and best_ask is not None:
+            quote.mid = inst.round_price((best_bid + best_ask) / 2)
+        elif best_bid is not None or best_ask is not None:
+            quote.mid = best_bid if best_bid is not None else best_ask  # type: ignore[assignment]
+        if last_price is not None:
+            quote.last_price = last_price
+            quote.last_time = now
+
+    def record_trade(self, inst: Instrument, price: Decimal, now: datetime) -> None:
+        quote = self.quotes[inst.uid]
+        quote.last_price = price
+        quote.last_time = now

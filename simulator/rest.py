@@ -1,0 +1,81 @@
+"""The REST endpoint ``POST /rest/tinkoff.public.invest.api.contract.v1.{Service}/{Method}``:
+authentication, rate limits, injected faults, then the method itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from simulator.errors import ApiError
+from simulator.state import Simulator
+
+log = logging.getLogger("simulator.rest")
+PREFIX = "tinkoff.public.invest.api.contract.v1."
+
+
+def bearer_token(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return token.strip()
+
+
+def authenticate(sim: Simulator, token: str) -> None:
+    if not token or (sim.config.token is not None and token != sim.config.token):
+        raise ApiError(40003)
+
+
+def _json(body: Any, status: int, headers: dict[str, str]) -> web.Response:
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    sim: Simulator = request.app["sim"]
+    tracking_id = uuid.uuid4().hex
+    headers = {"x-tracking-id": tracking_id}
+    full = request.match_info["method"]
+    if not full.startswith(PREFIX) or full.count("/") != 1:
+        return _json({"code": 5, "message": "Not Found", "description": "0"}, 404, headers)
+    service, method = full[len(PREFIX) :].split("/")
+    try:
+        token = bearer_token(request)
+        authenticate(sim, token)
+        verdict = sim.limiter.check(token, service, method, sim.clock.now())
+        headers.update(verdict.headers())
+        if not verdict.allowed:
+            raise ApiError(80002)
+        delay = sim.faults.latency_for(method)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if sim.faults.should_fail(method):
+            raise ApiError(sim.faults.error_code)
+        try:
+            body = await request.json() if await request.read() else {}
+        except ValueError as exc:
+            raise ApiError(30049, message="Invalid request: the body is not JSON") from exc
+        result = sim.api.call(service, method, body, tracking_id)
+    except ApiError as err:
+        return _json(err.body(), err.http_status, headers)
+    except Exception:
+        log.exception("internal error in %s/%s", service, method)
+        return _json(ApiError(70001).body(), 500, headers)
+    if method == "PostOrder" and sim.faults.take_lost_post_order():
+        log.info("fault: losing the response of accepted order %s", result.get("orderId"))
+        if sim.faults.lose_mode == "504":
+            lost = {"code": 4, "message": "Deadline exceeded", "description": "70003"}
+            return _json(lost, 504, headers)
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("response lost on purpose (fault injection)")
+    return _json(result, 200, headers)

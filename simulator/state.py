@@ -1,0 +1,42 @@
+"""Everything one running simulator holds; ``reset()`` starts it afresh."""
+
+from __future__ import annotations
+
+from simulator.api import BrokerApi
+from simulator.clock import SimClock
+from simulator.config import SimConfig
+from simulator.exchange import Exchange
+from simulator.faults import Faults
+from simulator.ratelimit import RateLimiter
+from simulator.stream import StreamHub
+
+
+class Simulator:
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.clock = SimClock(config.start_time)
+        self.exchange = Exchange(config, self.clock)
+        self.api = BrokerApi(self.exchange)
+        self.limiter = RateLimiter(config.rate_scale)
+        self.faults = Faults(seed=config.seed)
+        self.streams = StreamHub(self.exchange, lambda: self.faults, config.ping_interval)
+
+    def reset(self, seed: int | None = None) -> None:
+        """A fresh exchange, clock, limits and faults; open streams are dropped."""
+        if seed is not None:
+            self.config.seed = seed
+        self.streams.disconnect_all()
+        self.clock = SimClock(self.config.start_time)
+        self.exchange = Exchange(self.config, self.clock)
+        self.api = BrokerApi(self.exchange)
+        self.limiter = RateLimiter(self.config.rate_scale)
+        self.faults = Faults(seed=self.config.seed)
+        self.streams.attach(self.exchange)
+
+    def advance_clock(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.after_clock_change()
+
+    def after_clock_change(self) -> None:
+        self.exchange.tick()
+        self.streams.check_statuses()
