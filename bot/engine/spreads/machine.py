@@ -227,6 +227,7 @@ class SpreadMachine:
         self._far_retry_at = 0.0
         self._far_failures = 0
         self._over_hedge_alerted = False
+        self._far_paused = False
         # our far order just cancelled may still show in the last book: (price, lots)
         self._far_ghost: tuple[Decimal, int] | None = None
         self._fatal: Finish | None = None
@@ -329,6 +330,12 @@ class SpreadMachine:
 
     def on_session(self, leg: LegName, is_open: bool, now: float) -> list[Action]:
         self._session[leg] = is_open
+        return self._decide(now)
+
+    def pause_far(self, paused: bool, now: float) -> list[Action]:
+        """Hold the far leg (e.g. while the Base is down): no new far order, the live one is
+        pulled; hedges carry on."""
+        self._far_paused = paused
         return self._decide(now)
 
     def on_tick(self, now: float) -> list[Action]:
@@ -558,12 +565,15 @@ class SpreadMachine:
             price = hedge_limit_price(
                 c.near_direction, book, lots, c.near.min_price_increment, c.hedge_slip_ticks
             )
+            if price is None:
+                return actions  # the near side is empty: wait for a price
+            price = _within_limits(price, book, c.near_direction)
         actions.append(self._place("near", c.near_direction, lots, price, now))
         return actions
 
     def _wanted_far(self, now: float, own: _Order | None) -> tuple[Decimal, int] | None:
         c = self.config
-        if self._stopping or self.hedge_failing or not self.in_session:
+        if self._stopping or self.hedge_failing or self._far_paused or not self.in_session:
             return None
         if now < self._far_retry_at:
             return None
@@ -640,3 +650,14 @@ class SpreadMachine:
         else:
             return []
         return [self._finished]
+
+
+def _within_limits(price: Decimal, book: BookLike, direction: Direction) -> Decimal:
+    """Keep a hedge price inside the exchange's price band when the book carries it."""
+    up = getattr(book, "limit_up", None)
+    down = getattr(book, "limit_down", None)
+    if direction == "buy" and isinstance(up, Decimal) and up > 0 and price > up:
+        return up
+    if direction == "sell" and isinstance(down, Decimal) and price < down:
+        return down
+    return price

@@ -530,3 +530,45 @@ def test_random_runs_never_exceed_the_amount_and_end_neutral(
         target = hedge_target_pieces(m.executed("far"), ratio, SBER.lot)
         assert m.executed("near") == target
         assert not m.open_orders()
+
+
+def test_hedge_waits_when_the_near_side_is_empty() -> None:
+    m = machine()
+    p = of(open_market(m), Place)[0]
+    ack(m, p)
+    m.on_book("near", book([("299.90", 100)], []), 1)  # far order pulled: nothing to hedge with
+    acts = fill(m, p, 1, "31500", now=2)
+    assert of(acts, Place) == []
+    acts = m.on_book("near", NEAR, 3)
+    assert [(a.leg, a.lots) for a in of(acts, Place)] == [("near", 10)]
+
+
+def test_paused_far_leg_is_pulled_while_hedges_carry_on() -> None:
+    m = machine()
+    p = of(open_market(m), Place)[0]
+    ack(m, p)
+    fills = fill(m, p, 1, "31500")
+    assert [a.leg for a in of(fills, Place)] == ["near"]
+    acts = m.pause_far(True, 1)
+    assert of(acts, Cancel) == [Cancel(p.client_order_id, "far")]
+    m.on_order(OrderUpdate(p.client_order_id, "cancelled", 1, D("31500")), 2)
+    assert of(m.on_book("far", FAR, 3), Place) == []
+    assert [a.leg for a in of(m.pause_far(False, 4), Place)] == ["far"]
+
+
+def test_hedge_price_kept_inside_the_price_band() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class BandBook:
+        bids: tuple[Level, ...]
+        asks: tuple[Level, ...]
+        limit_up: Decimal
+        limit_down: Decimal
+
+    near = BandBook(NEAR.bids, NEAR.asks, D("300.05"), D("290"))
+    m = machine()
+    p = of(open_market(m, near=near), Place)[0]  # type: ignore[arg-type]
+    ack(m, p)
+    h = of(fill(m, p, 1, "31500"), Place)[0]
+    assert h.price == D("300.05")
