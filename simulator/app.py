@@ -12,7 +12,7 @@ from aiohttp import web
 from simulator import control, rest
 from simulator.config import SimConfig
 from simulator.errors import ApiError
-from simulator.state import Simulator
+from simulator.state import SIM_KEY, Simulator
 from simulator.stream import MARKET_DATA_PATH, ORDER_STATE_PATH
 
 #: How often the background task applies the passage of wall-clock time (session end, expiry).
@@ -20,7 +20,7 @@ TICK_SECONDS = 1.0
 
 
 async def _stream(request: web.Request, kind: str) -> web.StreamResponse:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = request.app[SIM_KEY]
     token = rest.bearer_token(request)
     if not token:
         # the browser form: subprotocols "json, <token>"
@@ -43,7 +43,7 @@ async def order_state_stream(request: web.Request) -> web.StreamResponse:
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    sim: Simulator = app["sim"]
+    sim: Simulator = app[SIM_KEY]
 
     async def walk() -> None:
         while True:
@@ -71,7 +71,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 def create_app(config: SimConfig | None = None) -> web.Application:
     config = config or SimConfig()
     app = web.Application()
-    app["sim"] = Simulator(config)
+    app[SIM_KEY] = Simulator(config)
     app.router.add_post("/rest/{method:.+}", rest.handle)
     app.router.add_get(f"/ws/{MARKET_DATA_PATH}", market_data_stream)
     app.router.add_get(f"/ws/{ORDER_STATE_PATH}", order_state_stream)

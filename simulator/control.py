@@ -18,7 +18,7 @@ from simulator.instruments import Instrument
 from simulator.market import Level
 from simulator.orders import Order, StopOrder
 from simulator.sessions import SessionMode
-from simulator.state import Simulator
+from simulator.state import SIM_KEY, Simulator
 
 
 class ControlError(Exception):
@@ -28,7 +28,7 @@ class ControlError(Exception):
 
 
 def _sim(request: web.Request) -> Simulator:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = request.app[SIM_KEY]
     return sim
 
 

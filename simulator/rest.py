@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.errors import ApiError
-from simulator.state import Simulator
+from simulator.state import SIM_KEY, Simulator
 
 log = logging.getLogger("simulator.rest")
 PREFIX = "tinkoff.public.invest.api.contract.v1."
@@ -41,7 +41,7 @@ def _json(body: Any, status: int, headers: dict[str, str]) -> web.Response:
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
-    sim: Simulator = request.app["sim"]
+    sim: Simulator = request.app[SIM_KEY]
     tracking_id = uuid.uuid4().hex
     headers = {"x-tracking-id": tracking_id}
     full = request.match_info["method"]

@@ -163,15 +163,19 @@ def trading_status(inst: Instrument, status: str) -> dict[str, Any]:
 
 
 def _order_money(order: Order) -> dict[str, Any]:
+    """Money fields as the broker fills them: ``initialOrderPrice`` is the whole order at the
+    initial price, ``executedOrderPrice`` the average price of one instrument, and
+    ``totalOrderAmount`` the executed value including commission."""
     inst = order.instrument
     initial_value = inst.lot_value(order.initial_price) * order.lots_requested
-    executed_value = order.executed_value()
-    lot_avg = inst.lot_value(order.average_price()) if order.lots_executed else Decimal(0)
     initial_commission = (initial_value * Decimal("0.0005")).quantize(Decimal("0.01"))
-    total = executed_value if order.lots_executed else initial_value
+    if order.lots_executed:
+        total = order.executed_value() + order.executed_commission
+    else:
+        total = initial_value + initial_commission
     return {
         "initialOrderPrice": money(initial_value),
-        "executedOrderPrice": money(lot_avg),
+        "executedOrderPrice": money(order.average_price()),
         "totalOrderAmount": money(total),
         "initialCommission": money(initial_commission),
         "executedCommission": money(order.executed_commission),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from simulator.api import BrokerApi
 from simulator.clock import SimClock
 from simulator.config import SimConfig
@@ -40,3 +42,7 @@ class Simulator:
     def after_clock_change(self) -> None:
         self.exchange.tick()
         self.streams.check_statuses()
+
+
+#: Where the application keeps its ``Simulator``.
+SIM_KEY = web.AppKey("sim", Simulator)

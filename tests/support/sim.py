@@ -107,10 +107,14 @@ class SimHandle:
         return await self.control("POST", "reset", {} if seed is None else {"seed": seed})
 
     async def set_price(self, instrument_id: str, price: str | Decimal) -> Any:
-        return await self.control("POST", "price", {"instrumentId": instrument_id, "price": str(price)})
+        return await self.control(
+            "POST", "price", {"instrumentId": instrument_id, "price": str(price)}
+        )
 
     async def move_price(self, instrument_id: str, delta: str | Decimal) -> Any:
-        return await self.control("POST", "price", {"instrumentId": instrument_id, "delta": str(delta)})
+        return await self.control(
+            "POST", "price", {"instrumentId": instrument_id, "delta": str(delta)}
+        )
 
     async def set_book(
         self,
