@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,6 +31,7 @@ from bot.broker.config import BrokerConfig
 from bot.broker.errors import InvalidArgument, NotFound, OrderOutcomeUnknown
 from bot.broker.money import decimal_to_quotation
 from bot.broker.ratelimit import Clock, RateLimiter, WaitHook
+from bot.broker.stream import MarketDataStream, OrderStateStream, StreamSettings, Subscription
 from bot.broker.transport import Reply, RestTransport
 from bot.broker.types import (
     Account,
@@ -92,8 +93,12 @@ class TInvestClient:
         on_rate_limit_wait: WaitHook | None = None,
         limiter: RateLimiter | None = None,
         clock: Clock | None = None,
+        stream_settings: StreamSettings | None = None,
     ) -> None:
         self.config = config
+        self.stream_settings = stream_settings
+        self._market_stream: MarketDataStream | None = None
+        self._order_streams: list[OrderStateStream] = []
         self.limiter = limiter or RateLimiter(
             scale=config.rate_limit_scale,
             time_scale=config.rate_limit_time_scale,
@@ -119,7 +124,40 @@ class TInvestClient:
         await self.close()
 
     async def close(self) -> None:
+        if self._market_stream is not None:
+            await self._market_stream.close()
+            self._market_stream = None
+        for stream in self._order_streams:
+            await stream.close()
+        self._order_streams.clear()
         await self._rest.aclose()
+
+    # ============================================================ streams
+
+    @property
+    def market_stream(self) -> MarketDataStream:
+        """The shared MarketDataStream (one WebSocket; falls back to polling this client)."""
+        if self._market_stream is None:
+            self._market_stream = MarketDataStream(self.config, self, settings=self.stream_settings)
+        return self._market_stream
+
+    def order_book_stream(self, instrument_id: str, depth: int = 10) -> AsyncIterator[OrderBook]:
+        """Order books of one instrument as they change: the WebSocket when it works, polling
+        GetOrderBook while it does not. Unsubscribes when the consumer stops iterating."""
+        if depth not in ORDER_BOOK_DEPTHS:
+            raise ValueError(f"order-book depth must be one of {ORDER_BOOK_DEPTHS}, got {depth}")
+        return self.market_stream.order_books(instrument_id, depth)
+
+    def last_price_subscription(self, instrument_id: str) -> Subscription[LastPrice]:
+        return self.market_stream.subscribe_last_price(instrument_id)
+
+    def order_state_stream(self, account_id: str | None = None) -> OrderStateStream:
+        """Order states of the account as they change (iterate it; close() it when done)."""
+        stream = OrderStateStream(
+            self.config, self, account_id=self._account(account_id), settings=self.stream_settings
+        )
+        self._order_streams.append(stream)
+        return stream
 
     @property
     def stats(self) -> dict[str, int]:
