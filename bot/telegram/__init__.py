@@ -1,0 +1,1 @@
+"""The Telegram transport: dispatcher, routers, owner-only middleware, outgoing queue."""

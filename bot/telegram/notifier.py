@@ -1,0 +1,30 @@
+"""The engine's Notifier for Telegram and the console: render the event, queue it, return."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.engine.events import Event
+from bot.telegram.outbox import Outbox
+from bot.texts import Texts
+from bot.texts.render import render_event
+
+log = logging.getLogger(__name__)
+
+
+class TelegramNotifier:
+    """Implements bot.engine.interface.Notifier: every owner's chat gets every event."""
+
+    def __init__(self, outbox: Outbox, chat_ids: Iterable[int], texts: Texts) -> None:
+        self.outbox = outbox
+        self.chat_ids = tuple(chat_ids)
+        self.texts = texts
+
+    async def notify(self, event: Event) -> None:
+        try:
+            text = render_event(self.texts, event)
+            for chat_id in self.chat_ids:
+                self.outbox.send(chat_id, text)
+        except Exception:  # a notification must never break trading
+            log.exception("cannot notify about %r", event)

@@ -1,0 +1,204 @@
+"""Test harness for the Telegram layer: a Bot on the fake session, the real dispatcher and
+outbox, and a scriptable fake Trader."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+
+from bot.engine import events as ev
+from bot.engine.interface import (
+    CatalogueUpdate,
+    ComponentHealth,
+    Health,
+    JobInfo,
+    Notifier,
+    SellBuyOrder,
+    UserError,
+)
+from bot.telegram.dispatcher import create_dispatcher
+from bot.telegram.fake_session import FakeSession
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.outbox import Outbox
+from bot.telegram.updates import callback_update, message_update
+from bot.texts import Texts
+
+OWNER = 1001
+STRANGER = 666
+AT = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeTrader:
+    """Answers like the engine; `fail[method]` makes that call raise the given exception."""
+
+    notifier: Notifier | None = None
+    running: list[JobInfo] = field(default_factory=list)
+    fail: dict[str, BaseException] = field(default_factory=dict)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    health_result: Health = field(
+        default_factory=lambda: Health(
+            "paper", ComponentHealth(True, 2.0), ComponentHealth(True, 5.0), "sim-account-1"
+        )
+    )
+    catalogue: CatalogueUpdate = field(default_factory=lambda: CatalogueUpdate(3, 1, 0, 10))
+    active_tasks: int = 2
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+    _next_id: int = 1
+
+    def _call(self, name: str, argument: Any = None) -> None:
+        self.calls.append((name, argument))
+        if name in self.fail:
+            raise self.fail[name]
+
+    def _job(self, title: str, amount: int) -> JobInfo:
+        job = JobInfo(str(self._next_id), "sellbuy", title, 0, amount, None, "running", AT)
+        self._next_id += 1
+        self.running.append(job)
+        self.idle.clear()
+        return job
+
+    async def _emit(self, event: ev.Event) -> None:
+        if self.notifier is not None:
+            await self.notifier.notify(event)
+
+    async def health(self) -> Health:
+        self._call("health")
+        return self.health_result
+
+    def jobs(self) -> list[JobInfo]:
+        self._call("jobs")
+        return list(self.running)
+
+    async def stop(self, job_id: str | None = None) -> list[JobInfo]:
+        self._call("stop", job_id)
+        chosen = [job for job in self.running if job_id is None or job.job_id == job_id]
+        if job_id is not None and not chosen:
+            raise UserError("job_not_found", job_id=job_id)
+        for job in chosen:
+            self.running.remove(job)
+            await self._emit(
+                ev.JobFinished(
+                    job.job_id,
+                    AT,
+                    job.kind,
+                    job.title,
+                    "stopped",
+                    job.executed,
+                    job.amount,
+                    job.average_price,
+                    "stopped_by_owner",
+                )
+            )
+        if not self.running:
+            self.idle.set()
+        return chosen
+
+    async def start_sellbuy_all(self) -> list[JobInfo]:
+        self._call("start_sellbuy_all")
+        return [
+            self._job(f"sell {10 * (i + 1)} SBER", 10 * (i + 1)) for i in range(self.active_tasks)
+        ]
+
+    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
+        self._call("start_sellbuy", order)
+        amount = order.amount if order.amount is not None else 100
+        job = self._job(f"{order.direction} {amount} {order.ticker}", amount)
+        await self._emit(ev.JobStarted(job.job_id, AT, "sellbuy", job.title, amount))
+        return job
+
+    async def start_dump(self, ticker: str) -> JobInfo:
+        self._call("start_dump", ticker)
+        return self._job(f"sell 50 {ticker}", 50)
+
+    async def update_catalogue(self) -> CatalogueUpdate:
+        self._call("update_catalogue")
+        return self.catalogue
+
+    async def finish(self, job_id: str, price: Decimal) -> None:
+        """Fill the whole job at `price` and finish it (what a market would do)."""
+        job = next(j for j in self.running if j.job_id == job_id)
+        await self._emit(
+            ev.OrderFilled(
+                job_id, AT, "SBER", "sell", job.amount, price, job.amount, job.amount, price
+            )
+        )
+        self.running.remove(job)
+        await self._emit(
+            ev.JobFinished(job_id, AT, "sellbuy", job.title, "done", job.amount, job.amount, price)
+        )
+        if not self.running:
+            self.idle.set()
+
+    async def wait_idle(self) -> None:
+        if self.running:
+            await self.idle.wait()
+
+    async def close(self) -> None:
+        self._call("close")
+        if self.running:
+            await self.stop()
+        self.closed = True
+
+
+@dataclass
+class Harness:
+    session: FakeSession
+    bot: Bot
+    outbox: Outbox
+    dp: Dispatcher
+    trader: FakeTrader
+    texts: Texts
+
+    async def send(self, text: str, user_id: int = OWNER) -> Any:
+        result = await self.dp.feed_raw_update(self.bot, message_update(user_id, text))
+        await self.outbox.join()
+        return result
+
+    async def press(self, data: str, message: dict[str, Any] | None, user_id: int = OWNER) -> Any:
+        result = await self.dp.feed_raw_update(self.bot, callback_update(user_id, data, message))
+        await self.outbox.join()
+        return result
+
+    def replies(self) -> list[str]:
+        """Every line the owner received (the outbox may join short messages into one)."""
+        return [line for text in self.session.texts(OWNER) for line in text.split("\n")]
+
+    def last(self) -> str:
+        lines = self.replies()
+        assert lines, "the bot sent nothing"
+        return lines[-1]
+
+
+async def make_harness(
+    language: str = "en",
+    *,
+    trader: FakeTrader | None = None,
+    outbox_factory: Callable[[Bot], Outbox] | None = None,
+    startup: bool = True,
+) -> Harness:
+    session = FakeSession()
+    bot = Bot("4242:TEST-token", session=session)
+    outbox = outbox_factory(bot) if outbox_factory else Outbox(bot, pace=0)
+    texts = Texts(language)
+    trader = trader or FakeTrader()
+    trader.notifier = TelegramNotifier(outbox, [OWNER], texts)
+    dp = create_dispatcher(
+        trader=trader, texts=texts, outbox=outbox, owner_ids=[OWNER], mode="paper"
+    )
+    if startup:
+        await dp.emit_startup(bot=bot)
+    return Harness(session, bot, outbox, dp, trader, texts)
+
+
+async def run_close(outbox: Outbox, *others: Callable[[], Awaitable[None]]) -> None:
+    await outbox.close(timeout=5)
+    for close in others:
+        await close()
