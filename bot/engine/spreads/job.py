@@ -1,0 +1,684 @@
+"""The spread job: binds the pure `SpreadMachine` to the engine.
+
+Everything that decides is in `machine.py`; this module only carries its actions out with the
+engine's pieces (the order desk for the lifecycle — journal before sending, unknown outcomes
+resolved by request id, fills recorded once per trade id —, the shared book feeds with stream
+and polling fallback, the session calendar, the risk checks, the registry's stop request) and
+feeds back what happens. All inputs go through one queue, so the machine sees one event at a
+time; broker calls run as tasks, so a hedge never waits behind a far-leg cancel.
+
+Restart: the Base's spread carries the per-leg executed pieces and the orders still open. The
+open orders are asked of the broker (by request id when the broker id is unknown): a recorded
+order the broker never saw was not sent; the others are adopted, with fills the Base missed
+recorded now. The machine then starts from the true per-leg totals: it hedges any imbalance at
+once and never places more far pieces than the amount left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Any
+
+from bot.base_client.api import BaseApi
+from bot.base_client.types import Instrument, OrderRecord, Spread, TradingSettings
+from bot.broker import errors as broker_errors
+from bot.broker.types import OrderBook
+from bot.engine import events, risk, text_keys
+from bot.engine.context import EngineContext
+from bot.engine.interface import JobInfo, UserError
+from bot.engine.jobs import Job, JobRegistry
+from bot.engine.market import BookFeed
+from bot.engine.orders import CancelNotConfirmed, Fill, OrderRefusedByBroker, TrackedOrder
+from bot.engine.sessions import SessionState
+from bot.engine.spreads import machine as m
+from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_key, spread_title
+from bot.engine.spreads.maths import LegName, SpreadError, hedge_target_pieces
+
+log = logging.getLogger(__name__)
+
+SessionReader = Callable[[Instrument], Awaitable[SessionState]]
+
+# /spreads with no active spread in the Base (UserError key). params: none
+NO_ACTIVE_SPREADS = "no_active_spreads"
+
+
+@dataclass(frozen=True, slots=True)
+class _Book:
+    leg: LegName
+    book: OrderBook
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    leg: LegName
+    state: SessionState
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderChanged:
+    mid: str
+
+
+@dataclass(frozen=True, slots=True)
+class _PlaceFailed:
+    mid: str
+    message: str
+    permanent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _CancelFailed:
+    mid: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Tick:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Stop:
+    pass
+
+
+_Msg = _Book | _Session | _OrderChanged | _PlaceFailed | _CancelFailed | _Tick | _Stop
+
+
+@dataclass(slots=True)
+class _Tally:
+    lots: int = 0
+    value: Decimal = Decimal(0)
+
+    def add(self, fill: Fill) -> None:
+        self.lots += fill.lots
+        with localcontext() as ctx:
+            ctx.prec = 60
+            self.value += fill.price * fill.lots
+
+    @property
+    def average(self) -> Decimal | None:
+        if not self.lots:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return self.value / self.lots
+
+
+def _desk_takes_leg(place: Callable[..., Any]) -> bool:
+    try:
+        return "leg" in inspect.signature(place).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins only
+        return False
+
+
+class SpreadRun:
+    """One spread job. `run()` returns when the spread is done, stopped or failed."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        spread: Spread,
+        job: Job,
+        settings: TradingSettings,
+        *,
+        tuning: SpreadTuning | None = None,
+        read_session: SessionReader | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.spread = spread
+        self.job = job
+        self.settings = settings
+        self.tuning = tuning or SpreadTuning()
+        self._read_session = read_session or ctx.calendar.state
+        self.title = spread_title(spread)
+        self.machine: m.SpreadMachine | None = None
+        self._orders: dict[str, TrackedOrder] = {}
+        self._tallies: dict[str, _Tally] = {}
+        self._inbox: asyncio.Queue[_Msg] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sessions: dict[LegName, SessionState] = {}
+        self._counter = 0
+        self._far_position = 0
+        self._far_start = 0
+        self._paused = False
+        self._leg_kw = _desk_takes_leg(ctx.desk.place)
+        # observability (bench and tests): when each market event was seen and orders sent
+        self.on_place: Callable[[m.Place], None] | None = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def _instrument(self, leg: LegName) -> Instrument:
+        return self.spread.far if leg == "far" else self.spread.near
+
+    def _now(self) -> float:
+        return self.ctx.clock.now().timestamp()
+
+    def _new_mid(self) -> str:
+        self._counter += 1
+        return f"job{self.job.job_id}-{self._counter}"
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(f"spread-{self.spread.id}-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _update(self, mid: str) -> m.OrderUpdate:
+        order = self._orders[mid]
+        tally = self._tallies.get(mid)
+        return m.OrderUpdate(
+            client_order_id=mid,
+            status=order.status,
+            lots_executed=order.lots_executed,
+            average_price=tally.average if tally else None,
+            message=order.message,
+        )
+
+    def _absorb(self, mid: str, fills: list[Fill]) -> None:
+        tally = self._tallies.setdefault(mid, _Tally())
+        for fill in fills:
+            tally.add(fill)
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self) -> None:
+        ctx, job = self.ctx, self.job
+        await ctx.notify(
+            events.JobStarted(
+                job_id=job.job_id,
+                at=ctx.clock.now(),
+                kind="spread",
+                title=self.title,
+                amount=self.spread.amount,
+            )
+        )
+        try:
+            config = spread_config(self.spread, self.tuning)
+        except SpreadError as exc:
+            await self._finished(m.Finish("failed", exc.key, exc.params))
+            return
+        feeds: list[BookFeed] = []
+        finish = m.Finish("failed", text_keys.JOB_CRASHED, {"message": "interrupted"})
+        try:
+            snapshots = await self._adopt()
+            self._far_position = await self._position(self.spread.far)
+            self.machine = m.SpreadMachine(config, self._new_mid, snapshots)
+            self._far_start = self.machine.executed("far")
+            job.executed = self.machine.executed("far")
+            job.average_price = self.machine.average_spread()
+            for mid, order in self._orders.items():
+                if not order.is_final:
+                    self._spawn(self._follow(mid), f"follow-{mid}")
+            for leg in ("far", "near"):
+                feed = ctx.feeds.acquire(self._instrument(leg).uid or self._instrument(leg).figi)
+                feeds.append(feed)
+                self._spawn(self._watch_book(leg, feed), f"book-{leg}")
+            self._spawn(self._watch_sessions(), "sessions")
+            self._spawn(self._ticker(), "ticker")
+            self._spawn(self._watch_stop(), "stop")
+            finish = await self._loop()
+        except asyncio.CancelledError:
+            finish = m.Finish("stopped", text_keys.STOPPED_BY_OWNER)
+            raise
+        except Exception as exc:
+            log.exception("spread job %s failed", job.job_id)
+            finish = m.Finish("failed", text_keys.JOB_CRASHED, {"message": str(exc)})
+        finally:
+            await asyncio.shield(self._cleanup(feeds, finish))
+
+    async def _loop(self) -> m.Finish:
+        machine = self.machine
+        assert machine is not None
+        await self._execute(machine.start(self._now()))
+        while machine.finished is None:
+            msg = await self._inbox.get()
+            now = self._now()
+            paused = self.ctx.recorder.is_down
+            if paused != self._paused:
+                self._paused = paused
+                await self._execute(machine.pause_far(paused, now))
+            await self._execute(self._dispatch(machine, msg, now))
+        return machine.finished
+
+    def _dispatch(self, machine: m.SpreadMachine, msg: _Msg, now: float) -> list[m.Action]:
+        if isinstance(msg, _Book):
+            return machine.on_book(msg.leg, msg.book, now)
+        if isinstance(msg, _Session):
+            self._sessions[msg.leg] = msg.state
+            return machine.on_session(msg.leg, msg.state.open, now)
+        if isinstance(msg, _OrderChanged):
+            return machine.on_order(self._update(msg.mid), now)
+        if isinstance(msg, _PlaceFailed):
+            return machine.on_place_failed(msg.mid, msg.message, now, permanent=msg.permanent)
+        if isinstance(msg, _CancelFailed):
+            return machine.on_cancel_failed(msg.mid, now)
+        if isinstance(msg, _Stop):
+            self.job.state = "stopping"
+            return machine.stop(now)
+        return machine.on_tick(now)
+
+    async def _execute(self, actions: list[m.Action]) -> None:
+        machine = self.machine
+        assert machine is not None
+        ctx, job = self.ctx, self.job
+        for action in actions:
+            if isinstance(action, m.Place):
+                if self.on_place is not None:
+                    self.on_place(action)
+                self._spawn(self._place(action), f"place-{action.client_order_id}")
+            elif isinstance(action, m.Cancel):
+                self._spawn(
+                    self._cancel(action.client_order_id), f"cancel-{action.client_order_id}"
+                )
+            elif isinstance(action, m.Filled):
+                job.executed = machine.executed("far")
+                job.average_price = machine.average_spread()
+                await ctx.notify(
+                    events.OrderFilled(
+                        job_id=job.job_id,
+                        at=ctx.clock.now(),
+                        ticker=action.ticker,
+                        direction=action.direction,
+                        quantity=action.pieces,
+                        price=action.price,
+                        executed=action.executed,
+                        amount=action.leg_amount,
+                        average_price=action.average_price,
+                        leg=action.leg,
+                        average_spread=action.average_spread,
+                    )
+                )
+            elif isinstance(action, m.Alert):
+                await ctx.notify(
+                    events.Alert(
+                        job_id=job.job_id,
+                        at=ctx.clock.now(),
+                        reason_key=action.reason_key,
+                        params=action.params,
+                    )
+                )
+            elif isinstance(action, m.SessionClosed):
+                job.state = "waiting"
+                for leg in ("far", "near"):
+                    instrument = self._instrument(leg)
+                    if instrument.ticker not in action.tickers:
+                        continue
+                    state = self._sessions.get(leg)
+                    await ctx.notify(
+                        events.SessionWait(
+                            job_id=job.job_id,
+                            at=ctx.clock.now(),
+                            ticker=instrument.ticker,
+                            opens_at=state.opens_at if state else None,
+                        )
+                    )
+        if machine.in_session and job.state == "waiting":
+            job.state = "running"
+
+    # ------------------------------------------------------------------ broker calls
+
+    async def _place(self, action: m.Place) -> None:
+        ctx, job = self.ctx, self.job
+        mid = action.client_order_id
+        instrument = self._instrument(action.leg)
+        if not action.hedge:
+            refusal = self._risk(action)
+            if refusal is not None:
+                await ctx.notify(
+                    events.OrderRefused(
+                        job_id=job.job_id,
+                        at=ctx.clock.now(),
+                        ticker=instrument.ticker,
+                        reason_key=refusal.key,
+                        params=refusal.params,
+                    )
+                )
+                self._inbox.put_nowait(_PlaceFailed(mid, refusal.key, permanent=True))
+                return
+        if action.price is None:  # the desk sends limit orders only; the machine never asks
+            self._inbox.put_nowait(_PlaceFailed(mid, "no price", permanent=False))
+            return
+        kwargs: dict[str, Any] = {
+            "instrument": instrument,
+            "direction": action.direction,
+            "price": action.price,
+            "lots": action.lots,
+            "task_kind": "spread",
+            "task_id": self.spread.id,
+            "job_id": job.job_id,
+        }
+        if self._leg_kw:
+            kwargs["leg"] = action.leg
+        try:
+            order, fills = await ctx.desk.place(**kwargs)
+        except OrderRefusedByBroker as exc:
+            params = exc.params()
+            if not action.hedge:
+                key = text_keys.OUTSIDE_SESSION if exc.session else text_keys.BROKER_ERROR
+                await ctx.notify(
+                    events.OrderRefused(
+                        job_id=job.job_id,
+                        at=ctx.clock.now(),
+                        ticker=instrument.ticker,
+                        reason_key=key,
+                        params=params,
+                    )
+                )
+            permanent = not (exc.session or exc.error.retryable or action.hedge)
+            self._inbox.put_nowait(_PlaceFailed(mid, params["message"], permanent))
+            return
+        except Exception as exc:  # the desk resolves unknown outcomes; anything else: retry
+            log.exception("spread %s: placing %s failed", self.spread.id, mid)
+            self._inbox.put_nowait(_PlaceFailed(mid, str(exc), permanent=False))
+            return
+        self._orders[mid] = order
+        self._absorb(mid, fills)
+        self._inbox.put_nowait(_OrderChanged(mid))
+        if not order.is_final:
+            self._spawn(self._follow(mid), f"follow-{mid}")
+
+    def _risk(self, action: m.Place) -> risk.RiskRefusal | None:
+        machine = self.machine
+        assert machine is not None and action.price is not None
+        far = self.spread.far
+        sign = 1 if action.direction == "buy" else -1
+        done = machine.executed("far") - self._far_start
+        after = self._far_position + sign * (done + action.lots * far.lot)
+        return risk.check_order(
+            self.settings,
+            far,
+            price=action.price,
+            pieces=action.lots * far.lot,
+            position_after=after,
+        )
+
+    async def _cancel(self, mid: str) -> None:
+        order = self._orders.get(mid)
+        if order is None:
+            self._inbox.put_nowait(_CancelFailed(mid))
+            return
+        try:
+            fills = await self.ctx.desk.cancel(order, job_id=self.job.job_id)
+        except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
+            log.warning("spread %s: cancel %s not confirmed: %s", self.spread.id, mid, exc)
+            self._inbox.put_nowait(_CancelFailed(mid))
+            self._inbox.put_nowait(_OrderChanged(mid))
+            return
+        self._absorb(mid, fills)
+        self._inbox.put_nowait(_OrderChanged(mid))
+
+    async def _follow(self, mid: str) -> None:
+        """Ask the broker for a live order's state until it is final."""
+        order = self._orders[mid]
+        interval = self.ctx.options.poll_interval
+        while not order.is_final:
+            await self.ctx.clock.sleep(interval)
+            before = (order.status, order.lots_executed)
+            try:
+                fills = await self.ctx.desk.sync(order)
+            except broker_errors.BrokerError as exc:
+                log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
+                continue
+            self._absorb(mid, fills)
+            if fills or (order.status, order.lots_executed) != before:
+                self._inbox.put_nowait(_OrderChanged(mid))
+
+    # ------------------------------------------------------------------ watchers
+
+    async def _watch_book(self, leg: LegName, feed: BookFeed) -> None:
+        """Pass each new book of the leg's shared feed (stream, or polling when the stream is
+        down) to the machine."""
+        version = 0
+        never = asyncio.Event()
+        while True:
+            if feed.book is not None and feed.version != version:
+                version = feed.version
+                self._inbox.put_nowait(_Book(leg, feed.book))
+            await feed.wait_newer(version, self.ctx.options.poll_interval, never)
+
+    async def _watch_sessions(self) -> None:
+        legs: tuple[LegName, LegName] = ("far", "near")
+        while True:
+            wait = self.tuning.session_check_interval
+            for leg in legs:
+                try:
+                    state = await self._read_session(self._instrument(leg))
+                except Exception as exc:
+                    log.warning("spread %s: session of %s: %s", self.spread.id, leg, exc)
+                    continue
+                old = self._sessions.get(leg)
+                if old is None or old.open != state.open or old.opens_at != state.opens_at:
+                    self._sessions[leg] = state
+                    self._inbox.put_nowait(_Session(leg, state))
+                edge = state.closes_at if state.open else state.opens_at
+                if edge is not None:
+                    left = (edge - self.ctx.clock.now()).total_seconds()
+                    wait = min(wait, max(left, 0.0) + 0.5)
+            await self.ctx.clock.sleep(wait)
+
+    async def _ticker(self) -> None:
+        while True:
+            await self.ctx.clock.sleep(self.tuning.tick_interval)
+            self._inbox.put_nowait(_Tick())
+
+    async def _watch_stop(self) -> None:
+        await self.job.stop_requested.wait()
+        self._inbox.put_nowait(_Stop())
+
+    # ------------------------------------------------------------------ start and end
+
+    async def _position(self, instrument: Instrument) -> int:
+        try:
+            positions = await self.ctx.broker.positions(account_id=self.ctx.account_id)
+        except broker_errors.BrokerError as exc:
+            log.warning("spread %s: positions: %s", self.spread.id, exc)
+            return 0
+        return positions.balance(instrument.uid) or positions.balance(instrument.figi)
+
+    def _leg_of(self, record: OrderRecord) -> LegName:
+        if record.leg in ("far", "near"):
+            return "far" if record.leg == "far" else "near"
+        return "far" if record.instrument == self.spread.far.id else "near"
+
+    async def _adopt(self) -> list[m.OrderSnapshot]:
+        """Snapshots of the spread's orders: the open ones asked of the broker, the rest folded
+        into one executed total per leg from the Base."""
+        spread = self.spread
+        snapshots: list[m.OrderSnapshot] = []
+        recorded: dict[LegName, int] = {"far": 0, "near": 0}
+        for record in spread.open_orders:
+            leg = self._leg_of(record)
+            instrument = self._instrument(leg)
+            recorded[leg] += record.lots_executed
+            order = TrackedOrder(
+                client_order_id=record.client_order_id,
+                instrument=instrument,
+                direction=record.direction,
+                price=record.price or Decimal(0),
+                lots=record.lots,
+                task_kind="spread",
+                task_id=spread.id,
+                broker_order_id=record.broker_order_id,
+                status=record.status,
+                lots_executed=0,
+            )
+            try:
+                fills = await self.ctx.desk.sync(order)
+            except broker_errors.BrokerError as exc:
+                log.warning("spread %s: state of %s: %s", spread.id, record.client_order_id, exc)
+                fills = []
+                order.lots_executed = record.lots_executed
+            if order.broker_order_id is None and order.status in ("prepared", "unknown", "sent"):
+                self.ctx.desk.mark_not_sent(order)  # the broker has never seen it
+                continue
+            mid = record.client_order_id
+            self._orders[mid] = order
+            self._absorb(mid, fills)
+            tally = self._tallies[mid]
+            snapshots.append(
+                m.OrderSnapshot(
+                    client_order_id=mid,
+                    leg=leg,
+                    direction=record.direction,
+                    lots=record.lots,
+                    status=order.status,
+                    lots_executed=order.lots_executed,
+                    average_price=tally.average or record.price,
+                    price=record.price,
+                )
+            )
+        base_lots: dict[LegName, tuple[int, Decimal | None]] = {
+            "far": (spread.far_executed // spread.far.lot, spread.far_average),
+            "near": (spread.near_executed // spread.near.lot, spread.near_average),
+        }
+        directions = {
+            "far": spread.direction,
+            "near": "buy" if spread.direction == "sell" else "sell",
+        }
+        for leg, (lots, average) in base_lots.items():
+            closed = lots - recorded[leg]
+            if closed > 0:
+                snapshots.append(
+                    m.OrderSnapshot(
+                        client_order_id=f"base-{leg}",
+                        leg=leg,
+                        direction="sell" if directions[leg] == "sell" else "buy",
+                        lots=closed,
+                        status="filled",
+                        lots_executed=closed,
+                        average_price=average,
+                    )
+                )
+        return snapshots
+
+    async def _cleanup(self, feeds: list[BookFeed], finish: m.Finish) -> None:
+        ctx = self.ctx
+        machine = self.machine
+        # an interrupted job (crash, registry time-out) must not leave a far order behind
+        if machine is not None and machine.finished is None:
+            far = machine.far_order()
+            order = self._orders.get(far.client_order_id) if far is not None else None
+            if order is not None and not order.is_final:
+                with contextlib.suppress(Exception):
+                    await ctx.desk.cancel(order, job_id=self.job.job_id)
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for feed in feeds:
+            await ctx.feeds.release(feed)
+        await self._finished(finish)
+
+    async def _finished(self, finish: m.Finish) -> None:
+        ctx, job, machine = self.ctx, self.job, self.machine
+        if finish.outcome == "done":
+            ctx.recorder.set_task_active("spread", self.spread.id, False)
+        executed = machine.executed("far") if machine else self.spread.far_executed
+        await ctx.notify(
+            events.JobFinished(
+                job_id=job.job_id,
+                at=ctx.clock.now(),
+                kind="spread",
+                title=self.title,
+                outcome=finish.outcome,
+                executed=executed,
+                amount=self.spread.amount,
+                average_price=machine.average("far") if machine else self.spread.far_average,
+                reason_key=finish.reason_key,
+                params=finish.params,
+                average_spread=machine.average_spread() if machine else self.spread.average_spread,
+            )
+        )
+
+
+def start_spread(
+    registry: JobRegistry,
+    ctx: EngineContext,
+    spread: Spread,
+    settings: TradingSettings,
+    *,
+    tuning: SpreadTuning | None = None,
+    read_session: SessionReader | None = None,
+    on_end: Callable[[Job], None] | None = None,
+) -> Job:
+    """Start one spread job in the registry (UserError 'job_already_running' if it runs)."""
+
+    async def run(job: Job) -> None:
+        try:
+            await SpreadRun(
+                ctx, spread, job, settings, tuning=tuning, read_session=read_session
+            ).run()
+        finally:
+            if on_end is not None:
+                on_end(job)
+
+    return registry.start(
+        key=spread_key(spread),
+        kind="spread",
+        title=spread_title(spread),
+        amount=spread.amount,
+        started_at=ctx.clock.now(),
+        run=run,
+        task_id=spread.id,
+    )
+
+
+async def start_spreads_all(
+    registry: JobRegistry,
+    ctx: EngineContext,
+    base: BaseApi,
+    *,
+    tuning: SpreadTuning | None = None,
+) -> list[JobInfo]:
+    """/spreads: run every active spread of the Base not already running. Raises
+    UserError('no_active_spreads') when there is none. Base errors propagate (the Trader maps
+    them to 'base_unavailable' / 'base_rejected' as for /sellbuy)."""
+    tasks = await base.active_tasks()
+    if not tasks.spreads:
+        raise UserError(NO_ACTIVE_SPREADS)
+    settings = await base.settings()
+    started: list[JobInfo] = []
+    for spread in tasks.spreads:
+        if registry.running_key(spread_key(spread)) is not None:
+            continue
+        started.append(start_spread(registry, ctx, spread, settings, tuning=tuning).info())
+    return started
+
+
+async def resume_spreads(
+    registry: JobRegistry,
+    ctx: EngineContext,
+    spreads: Sequence[Spread],
+    settings: TradingSettings,
+    *,
+    running: set[int] | None = None,
+    tuning: SpreadTuning | None = None,
+) -> list[Job]:
+    """After a restart: resume the active spreads that were running (`running` ids) or still
+    have open orders (each job reconciles its legs and hedges any imbalance first)."""
+    resumed: list[Job] = []
+    for spread in spreads:
+        was_running = running is not None and spread.id in running
+        if not was_running and not spread.open_orders and not _unbalanced(spread):
+            continue
+        if registry.running_key(spread_key(spread)) is not None:
+            continue
+        resumed.append(start_spread(registry, ctx, spread, settings, tuning=tuning))
+    return resumed
+
+
+def _unbalanced(spread: Spread) -> bool:
+    """True when the Base's per-leg totals say the near leg is not hedged."""
+    try:
+        config = spread_config(spread)
+    except SpreadError:
+        return False
+    target = hedge_target_pieces(spread.far_executed, config.ratio, config.near.lot)
+    return target != spread.near_executed
