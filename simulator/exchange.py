@@ -284,12 +284,15 @@ class Exchange:
         order: Order,
         levels: list[Level],
         crosses: Callable[[Level], bool],
+        at_price: Decimal | None = None,
     ) -> None:
+        """Consume crossing levels. An incoming order trades at each level's price; a resting
+        order (``at_price`` = its limit) trades at its own price, as the maker."""
         now = self.clock.now()
         while order.lots_left > 0 and levels and crosses(levels[0]):
             level = levels[0]
             lots = min(level.quantity, order.lots_left)
-            self._fill(account, order, level.price, lots, now)
+            self._fill(account, order, at_price if at_price is not None else level.price, lots, now)
             level.quantity -= lots
             if level.quantity <= 0:
                 levels.pop(0)
@@ -371,19 +374,20 @@ class Exchange:
 
     # ---- resting orders and stops after the market moves ------------------------------------
 
-    def _after_trades(self, instruments: list[Instrument]) -> None:
-        self._match_resting(instruments)
+    def _after_trades(self, instruments: list[Instrument], market_traded: bool = False) -> None:
+        """React to a change: resting orders meet the book (and, when the rest of the market
+        printed a trade, its last price), stops see the last price, streams are told."""
+        self._match_resting(instruments, market_traded)
         self._check_stops(instruments)
         self._market_changed(instruments)
 
-    def _match_resting(self, instruments: list[Instrument]) -> None:
+    def _match_resting(self, instruments: list[Instrument], market_traded: bool) -> None:
         wanted = {inst.uid for inst in instruments}
         resting = [o for o in self.orders.values() if o.active and o.instrument.uid in wanted]
         if not resting:
             return
         resting.sort(key=_priority)
-        # the market's own last trade, before this pass's fills move it
-        market_last = {uid: self.market.quotes[uid].last_price for uid in wanted}
+        market_last = {uid: self.market.quotes[uid].market_last for uid in wanted}
         now = self.clock.now()
         for order in resting:
             inst = order.instrument
@@ -399,9 +403,9 @@ class Exchange:
             def crosses(level: Level, limit: Decimal = limit, buy: bool = order.buy) -> bool:
                 return level.price <= limit if buy else level.price >= limit
 
-            self._match_against(account, order, levels, crosses)
+            self._match_against(account, order, levels, crosses, at_price=limit)
             last = market_last[inst.uid]
-            traded_through = last <= limit if order.buy else last >= limit
+            traded_through = market_traded and (last <= limit if order.buy else last >= limit)
             if order.lots_left > 0 and traded_through:
                 # the market traded at or through the limit: the resting order is filled there
                 self._fill(account, order, limit, order.lots_left, now)
@@ -529,7 +533,7 @@ class Exchange:
         for _ in range(steps):
             self.tick()
             changed = self.market.step(self.clock.now())
-            self._after_trades(changed)
+            self._after_trades(changed, market_traded=True)
 
     def set_price(self, inst: Instrument, price: Decimal) -> None:
         self.tick()
@@ -542,11 +546,11 @@ class Exchange:
                 if f.basic_asset == inst.ticker and not inst.is_future
             ),
         ]
-        self._after_trades(changed)
+        self._after_trades(changed, market_traded=True)
 
     def set_book(
         self, inst: Instrument, bids: list[Level], asks: list[Level], last: Decimal | None
     ) -> None:
         self.tick()
         self.market.set_book(inst, bids, asks, self.clock.now(), last)
-        self._after_trades([inst])
+        self._after_trades([inst], market_traded=last is not None)

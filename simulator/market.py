@@ -52,6 +52,13 @@ class Quote:
     close_price: Decimal
     book: Book
     basis: float = 0.0  # futures only
+    #: The last trade of the rest of the market (walk and control API), without the account's
+    #: own fills; resting orders fill when this trades at or through their limit.
+    market_last: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        if not self.market_last:
+            self.market_last = self.last_price
 
 
 class Market:
@@ -86,7 +93,7 @@ class Market:
             side = self.rng.random() < 0.5
             touch = quote.book.best_bid() if side else quote.book.best_ask()
             if touch is not None:
-                quote.last_price = touch
+                quote.last_price = quote.market_last = touch
                 quote.last_time = now
             changed.append(quote.instrument)
         return changed
@@ -126,7 +133,7 @@ class Market:
         """
         quote = self.quotes[inst.uid]
         quote.mid = price
-        quote.last_price = price
+        quote.last_price = quote.market_last = price
         quote.last_time = now
         if inst.is_future:
             fair = self.fair_price(inst, 0.0, now)
@@ -137,7 +144,7 @@ class Market:
                 if fut.basic_asset == inst.ticker:
                     fq = self.quotes[fut.uid]
                     fq.mid = self.fair_price(fut, fq.basis, now)
-                    fq.last_price = fq.mid
+                    fq.last_price = fq.market_last = fq.mid
                     fq.last_time = now
                     self._rebuild(fq, now)
 
@@ -159,7 +166,7 @@ class Market:
         elif best_bid is not None or best_ask is not None:
             quote.mid = best_bid if best_bid is not None else best_ask  # type: ignore[assignment]
         if last_price is not None:
-            quote.last_price = last_price
+            quote.last_price = quote.market_last = last_price
             quote.last_time = now
 
     def record_trade(self, inst: Instrument, price: Decimal, now: datetime) -> None:
