@@ -8,7 +8,6 @@ start is refused with UserError('job_already_running').
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -118,11 +117,14 @@ class JobRegistry:
         except Exception:  # the job reports its own failures; this is the last line
             log.exception("job %s (%s) crashed", job.job_id, job.title)
         finally:
-            self._jobs.pop(job.job_id, None)
-            if self._by_key.get(job.key) is job:
-                del self._by_key[job.key]
-            if not self._jobs:
-                self._idle.set()
+            self._forget(job)
+
+    def _forget(self, job: Job) -> None:
+        self._jobs.pop(job.job_id, None)
+        if self._by_key.get(job.key) is job:
+            del self._by_key[job.key]
+        if not self._jobs:
+            self._idle.set()
 
     async def stop(self, job_id: str | None = None) -> list[JobInfo]:
         """Ask one job (or all) to stop and wait until they have (live orders cancelled, progress
@@ -144,9 +146,12 @@ class JobRegistry:
             for task in pending:
                 log.error("job task %s did not stop in time; cancelling it", task.get_name())
                 task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            if pending:
+                # bounded: a job stuck in a call that never returns must not hang /stop
+                await asyncio.wait(pending, timeout=self._stop_timeout)
+            for job in targets:
+                if job.task is not None and not job.task.done():
+                    self._forget(job)
         return infos
 
     async def wait_idle(self) -> None:

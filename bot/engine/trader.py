@@ -202,7 +202,7 @@ class Engine:
                 await task
         if not self._recorder.is_down:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._recorder.wait_flushed(), 5.0)
+                await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
         await self._recorder.close()
         await self._feeds.close()
 

@@ -1,0 +1,139 @@
+"""The sell/buy job against the in-memory broker and Base."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.engine import events, text_keys
+from bot.engine.interface import SellBuyOrder, UserError
+from tests.bot.engine.conftest import EngineFactory, RecordingNotifier, eventually
+from tests.bot.engine.fake_broker import FakeBroker
+from tests.support.fake_base import FakeBase
+
+
+async def test_buys_in_steps_following_the_best_bid(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, notifier: RecordingNotifier
+) -> None:
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder(direction="buy", ticker="sber", amount=50))
+    assert info.amount == 50 and info.kind == "sellbuy" and info.job_id == "1"
+
+    await eventually(lambda: len(broker.live_orders()) == 1, "first order", diag=notifier.describe)
+    first = broker.live_orders()[0]
+    assert (first.direction, first.price, first.lots) == ("buy", Decimal("100.00"), 5)
+    broker.fill(first, 2)  # 20 pieces at 100.00
+
+    broker.set_book("uid-sber", "100.10", "100.50")  # a better bid appears: move up to it
+    await eventually(
+        lambda: any(o.price == Decimal("100.10") for o in broker.live_orders()),
+        "order moved to the new best bid",
+        diag=notifier.describe,
+    )
+    assert first.status.name == "CANCELLED"
+    second = broker.live_orders()[0]
+    assert second.lots == 3  # only what is left: the 2 filled lots were counted
+    broker.fill(second, 3)
+
+    await engine.wait_idle()
+    assert broker.max_live["uid-sber"] == 1, "never two live orders of a job at once"
+    task_id = info.task_id
+    assert task_id is not None
+    executed, average = base.progress(task_id)
+    assert executed == 50
+    assert average == (Decimal("100.00") * 20 + Decimal("100.10") * 30) / 50
+    fills = notifier.of(events.OrderFilled)
+    assert [(f.quantity, f.executed) for f in fills] == [(20, 20), (30, 50)]
+    finished = notifier.of(events.JobFinished)
+    assert len(finished) == 1 and finished[0].outcome == "done" and finished[0].executed == 50
+    assert not base.tasks[task_id].active, "a finished task is deactivated"
+    statuses = sorted(o.status for o in base.task_orders(task_id))
+    assert statuses == ["cancelled", "filled"]
+
+
+async def test_sell_stands_at_best_ask_and_never_below_limit(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, notifier: RecordingNotifier
+) -> None:
+    engine = make_engine()
+    await engine.start()
+    await engine.start_sellbuy(
+        SellBuyOrder(direction="sell", ticker="SBER", amount=30, limit_price=Decimal("100.40"))
+    )
+    await eventually(lambda: len(broker.live_orders()) == 1, "first order")
+    assert broker.live_orders()[0].price == Decimal("100.50")
+
+    broker.set_book("uid-sber", "100.00", "100.20")  # the ask falls below our limit
+    await eventually(
+        lambda: any(o.price == Decimal("100.40") for o in broker.live_orders()),
+        "order at the limit",
+        diag=notifier.describe,
+    )
+    broker.set_book("uid-sber", "100.00", "100.10")
+    reads = broker.book_reads
+    # The limit holds: after the engine has seen this book, no order is priced below 100.40.
+    await eventually(lambda: broker.book_reads >= reads + 3, "engine read the new book")
+    order = broker.live_orders()[0]
+    broker.fill(order, 3)
+    await engine.wait_idle()
+    assert all(o.price >= Decimal("100.40") for o in broker.orders.values())
+    assert broker.positions_pieces["uid-sber"] == -30
+
+
+async def test_stop_cancels_the_live_order_and_keeps_progress(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, notifier: RecordingNotifier
+) -> None:
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder(direction="buy", ticker="SBER", amount=50))
+    await eventually(lambda: len(broker.live_orders()) == 1, "first order")
+    broker.fill(broker.live_orders()[0], 1)
+    await eventually(lambda: engine.jobs()[0].executed == 10, "fill seen")
+
+    stopped = await engine.stop(info.job_id)
+    assert [s.job_id for s in stopped] == [info.job_id]
+    assert broker.live_orders() == [], "the live order was cancelled"
+    assert engine.jobs() == []
+    finished = notifier.of(events.JobFinished)[-1]
+    assert finished.outcome == "stopped" and finished.executed == 10
+    await engine.recorder.wait_flushed()
+    assert info.task_id is not None
+    assert base.progress(info.task_id)[0] == 10
+    assert base.tasks[info.task_id].active, "a stopped task stays active to be resumed"
+    assert [o.status for o in base.task_orders(info.task_id)] == ["cancelled"]
+
+
+async def test_stop_unknown_job_is_refused(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    with pytest.raises(UserError) as err:
+        await engine.stop("42")
+    assert err.value.key == text_keys.JOB_NOT_FOUND and err.value.params == {"job_id": "42"}
+
+
+async def test_the_same_task_never_runs_twice(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: object
+) -> None:
+    from bot.base_client.types import Instrument
+
+    assert isinstance(sber, Instrument)
+    base.add_sellbuy(sber, "buy", 20)
+    base.add_sellbuy(sber, "sell", 10)
+    engine = make_engine()
+    await engine.start()
+    first = await engine.start_sellbuy_all()
+    assert sorted(j.title for j in first) == ["buy 20 SBER", "sell 10 SBER"]
+    assert [j.job_id for j in first] == ["1", "2"]
+    again = await engine.start_sellbuy_all()
+    assert again == [], "tasks already running are not started again"
+    assert len(engine.jobs()) == 2
+    await engine.stop()
+    assert engine.jobs() == []
+
+
+async def test_sellbuy_all_without_tasks_says_so(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await engine.start()
+    with pytest.raises(UserError) as err:
+        await engine.start_sellbuy_all()
+    assert err.value.key == text_keys.NO_ACTIVE_TASKS
