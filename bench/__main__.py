@@ -90,9 +90,8 @@ def main(
     started = time.perf_counter()
     failed = run(wanted, package)
     total = time.perf_counter() - started
-    print(
-        f"\n=== {len(wanted) - len(failed)}/{len(wanted)} benchmarks succeeded in {total:.2f} s ==="
-    )
+    succeeded = len(wanted) - len(failed)
+    print(f"\n=== {succeeded}/{len(wanted)} benchmarks succeeded, total {total:.2f} s ===")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -198,7 +198,7 @@ def entrypoint_runner(tmp_path: Path) -> Iterator[EntrypointRunner]:
     runner.stop_all()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     """One production Base (static files collected, as in the image) for read-only tests."""
     runner = EntrypointRunner(tmp_path_factory.mktemp("base"))
