@@ -162,3 +162,16 @@ def test_example_as_dotenv_configures_the_bot_in_paper_mode(tmp_path: Path) -> N
         "http://127.0.0.1:8000/api/v1/",
         "ru",
     ]
+
+
+def test_management_commands_variables_are_documented() -> None:
+    read: set[str] = set()
+    for command in (REPO / "trademan").glob("**/management/commands/*.py"):
+        read |= variables_read_by(command)
+    assert read - set(documented()) == set()
+
+
+def test_readme_names_every_variable_of_the_example() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in documented() if f"`{name}`" not in readme]
+    assert not missing, f"README.md does not mention {missing}"
