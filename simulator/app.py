@@ -42,6 +42,11 @@ async def order_state_stream(request: web.Request) -> web.StreamResponse:
     return await _stream(request, "orders")
 
 
+async def _on_shutdown(app: web.Application) -> None:
+    app[SIM_KEY].stopping.set()
+    app[SIM_KEY].streams.disconnect_all()
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     sim: Simulator = app[SIM_KEY]
 
@@ -77,4 +82,5 @@ def create_app(config: SimConfig | None = None) -> web.Application:
     app.router.add_get(f"/ws/{ORDER_STATE_PATH}", order_state_stream)
     control.add_routes(app)
     app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_on_shutdown)
     return app

@@ -3,7 +3,6 @@ authentication, rate limits, injected faults, then the method itself."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -57,7 +56,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             raise ApiError(80002)
         delay = sim.faults.latency_for(method)
         if delay > 0:
-            await asyncio.sleep(delay)
+            await sim.delay(delay)
         if sim.faults.should_fail(method):
             raise ApiError(sim.faults.error_code)
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from aiohttp import web
 
 from simulator.api import BrokerApi
@@ -22,6 +25,13 @@ class Simulator:
         self.limiter = RateLimiter(config.rate_scale)
         self.faults = Faults(seed=config.seed)
         self.streams = StreamHub(self.exchange, lambda: self.faults, config.ping_interval)
+        #: Set when the server shuts down: injected latency stops waiting.
+        self.stopping = asyncio.Event()
+
+    async def delay(self, seconds: float) -> None:
+        """Injected latency that ends early when the server stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
 
     def reset(self, seed: int | None = None) -> None:
         """A fresh exchange, clock, limits and faults; open streams are dropped."""
