@@ -219,7 +219,7 @@ class SellBuyRun:
         ctx, spec, job = self.ctx, self.spec, self.job
         lot = spec.instrument.lot
         version = 0
-        last_sync = ctx.clock.now()
+        last_sync = _monotonic()
         while True:
             if self.live is not None and self.live.is_final:
                 self.live = None
@@ -300,7 +300,7 @@ class SellBuyRun:
                         continue
                     return "failed", text_keys.ORDER_REJECTED, exc.params()
                 self.live = order
-                last_sync = ctx.clock.now()
+                last_sync = _monotonic()
                 await self._took(fills)
                 continue
 
@@ -308,9 +308,9 @@ class SellBuyRun:
             version = await feed.wait_newer(version, ctx.options.poll_interval, job.stop_requested)
             if job.stopping:
                 continue
-            now = ctx.clock.now()
+            now = _monotonic()
             live = self.live
-            if (now - last_sync).total_seconds() >= ctx.options.poll_interval:
+            if now - last_sync >= ctx.options.poll_interval:
                 last_sync = now
                 try:
                     await self._took(await ctx.desk.sync(live))
@@ -329,7 +329,7 @@ class SellBuyRun:
             except CancelNotConfirmed:
                 continue  # still possibly live: never place another; try again next round
             await self._took(fills)
-            last_sync = ctx.clock.now()
+            last_sync = _monotonic()
 
     async def _wait_session(self, opens_at: datetime | None) -> None:
         ctx, job = self.ctx, self.job
@@ -364,6 +364,11 @@ async def _wait_event_or_stop(waiter: Awaitable[object], stop: asyncio.Event) ->
     finally:
         main.cancel()
         stopper.cancel()
+
+
+def _monotonic() -> float:
+    """Seconds for poll pacing (the event loop's monotonic clock, not the wall clock)."""
+    return asyncio.get_running_loop().time()
 
 
 def _beyond(fills: list[Fill], known_lots: int) -> list[Fill]:

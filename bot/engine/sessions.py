@@ -115,7 +115,7 @@ class SessionCalendar:
             log.info("no trading schedule for %s from the broker: %s", exchange, exc)
             schedules = []
         for schedule in schedules:
-            if schedule.exchange.lower() == exchange.lower() or len(schedules) == 1:
+            if schedule.exchange.lower() == exchange.lower():
                 windows = [w for day in schedule.days for w in schedule_windows(day)]
                 windows.sort()
                 break
@@ -124,13 +124,15 @@ class SessionCalendar:
 
     async def state(self, instrument: Instrument) -> SessionState:
         now = self._clock.now()
-        windows: list[Window] | None = None
-        if instrument.exchange:
-            windows = await self._exchange_windows(instrument.exchange)
-        if windows is not None:
-            found = _state(windows, now)
-            if found.open or found.opens_at is not None:
-                return found
+        # the instrument's own exchange code (e.g. MOEX_PLUS), then the market's main schedule
+        names = [instrument.exchange] if instrument.exchange else []
+        names.append("FORTS" if instrument.kind == "future" else "MOEX")
+        for name in dict.fromkeys(names):
+            windows = await self._exchange_windows(name)
+            if windows is not None:
+                found = _state(windows, now)
+                if found.open or found.opens_at is not None:
+                    return found
         # built-in calendar, two weeks ahead
         local_day = now.astimezone(MOSCOW).date()
         builtin = [
