@@ -114,9 +114,47 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def english() -> Any:
     """Messages are asserted in English; Russian has its own tests."""
     from django.utils import translation
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def bot_token(db: None) -> str:
+    from trademan.base.services.accounts import rotate_bot_token
+
+    return rotate_bot_token()
+
+
+@pytest.fixture
+def api(bot_token: str) -> Any:
+    """An API client authenticated as the bot (token)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {bot_token}")
+    return client
+
+
+@pytest.fixture
+def anon() -> Any:
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    """The documented error object of a response (fails with the body when the shape is off)."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), body
+    return error

@@ -96,6 +96,10 @@ class Order(models.Model):
         return self.sellbuy_id or self.spread_id
 
     @property
+    def leg_or_none(self) -> str | None:
+        return self.leg or None
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL_ORDER_STATUSES
 

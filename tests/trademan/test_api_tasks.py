@@ -1,0 +1,205 @@
+"""tasks/active, sellbuy and spreads endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.trademan.conftest import error_of
+from trademan.base.models import Instrument, Order, SellBuyTask, Spread
+
+pytestmark = pytest.mark.django_db
+
+
+def add_orders(task: SellBuyTask | Spread, instrument: Instrument, direction: str) -> None:
+    kind = "sellbuy" if isinstance(task, SellBuyTask) else "spread"
+    extra: dict[str, Any] = {kind: task}
+    if kind == "spread":
+        extra["leg"] = "far"
+    for status in ("sent", "partially_filled", "filled", "cancelled"):
+        Order.objects.create(
+            client_order_id=uuid.uuid4(),
+            instrument=instrument,
+            direction=direction,
+            order_type="limit",
+            price=Decimal("100"),
+            lots=1,
+            status=status,
+            **extra,
+        )
+
+
+def make_tasks(n: int, share: Instrument, far: Instrument) -> None:
+    for _ in range(n):
+        task = SellBuyTask.objects.create(instrument=share, direction="buy", amount=10)
+        add_orders(task, share, "buy")
+        spread = Spread.objects.create(
+            far=far, near=share, direction="sell", amount=1, target_price=Decimal(1000)
+        )
+        add_orders(spread, far, "sell")
+    SellBuyTask.objects.create(instrument=share, direction="buy", amount=10, active=False)
+
+
+def test_active_tasks_content(api: APIClient, share: Instrument, future_far: Instrument) -> None:
+    make_tasks(1, share, future_far)
+    response = api.get("/api/v1/tasks/active/")
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["sellbuy"]) == 1 and len(body["spreads"]) == 1
+    task = body["sellbuy"][0]
+    assert task["instrument"]["ticker"] == "SBER" and task["instrument"]["lot"] == 10
+    assert task["instrument"]["min_price_increment"] == "0.01"
+    assert [o["status"] for o in task["open_orders"]] == ["sent", "partially_filled"]
+    assert task["open_orders"][0]["task_kind"] == "sellbuy"
+    assert task["open_orders"][0]["price"] == "100"
+    spread = body["spreads"][0]
+    assert spread["ratio"] == "100" and spread["near_amount"] == 100
+    assert spread["far"]["ticker"] == "SRM7" and spread["near"]["ticker"] == "SBER"
+    assert spread["target_price"] == "1000" and spread["average_spread"] is None
+    assert [o["leg"] for o in spread["open_orders"]] == ["far", "far"]
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_active_tasks_fixed_query_count(
+    api: APIClient,
+    share: Instrument,
+    future_far: Instrument,
+    n: int,
+    django_assert_num_queries: Any,
+) -> None:
+    make_tasks(n, share, future_far)
+    # token + 2 permission lookups + sellbuy, their open orders, spreads, their open orders
+    with django_assert_num_queries(7):
+        response = api.get("/api/v1/tasks/active/")
+    assert response.status_code == 200
+    assert len(response.json()["sellbuy"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_lists_fixed_query_count(
+    api: APIClient,
+    share: Instrument,
+    future_far: Instrument,
+    n: int,
+    django_assert_num_queries: Any,
+) -> None:
+    make_tasks(n, share, future_far)
+    with django_assert_num_queries(6):  # auth 3 + count + rows + their open orders
+        api.get("/api/v1/sellbuy/")
+    with django_assert_num_queries(6):
+        api.get("/api/v1/spreads/")
+
+
+def test_create_sellbuy_by_ticker_and_by_id(api: APIClient, share: Instrument) -> None:
+    response = api.post(
+        "/api/v1/sellbuy/",
+        {"ticker": "sber", "direction": "buy", "amount": 30, "limit_price": "281.35"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["instrument"]["id"] == share.pk and body["amount"] == 30
+    assert body["limit_price"] == "281.35" and body["active"] and body["open_orders"] == []
+    response = api.post(
+        "/api/v1/sellbuy/",
+        {"instrument": share.pk, "direction": "sell", "amount": 10},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["limit_price"] is None
+    assert SellBuyTask.objects.count() == 2
+
+
+def test_create_sellbuy_rules_in_documented_shape(api: APIClient, share: Instrument) -> None:
+    response = api.post(
+        "/api/v1/sellbuy/", {"ticker": "SBER", "direction": "buy", "amount": 15}, format="json"
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "validation_error"
+    assert "lot = 10" in error["message"]
+    assert error["fields"]["amount"] == [error["message"]]
+    assert not SellBuyTask.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"ticker": "NOPE", "direction": "buy", "amount": 10}, "ticker"),
+        ({"instrument": 999999, "direction": "buy", "amount": 10}, "instrument"),
+        ({"direction": "buy", "amount": 10}, "instrument"),
+        ({"ticker": "SBER", "direction": "up", "amount": 10}, "direction"),
+        ({"ticker": "SBER", "direction": "buy", "amount": "many"}, "amount"),
+        (
+            {"ticker": "SBER", "direction": "buy", "amount": 10, "limit_price": "1e-12"},
+            "limit_price",
+        ),
+        (
+            {"ticker": "SBER", "direction": "buy", "amount": 10, "limit_price": "281.355"},
+            "limit_price",
+        ),
+    ],
+)
+def test_create_sellbuy_bad_input(
+    api: APIClient, share: Instrument, body: dict[str, Any], field: str
+) -> None:
+    response = api.post("/api/v1/sellbuy/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in error_of(response)["fields"]
+
+
+def test_sellbuy_list_filter_detail_patch(api: APIClient, sellbuy: SellBuyTask) -> None:
+    SellBuyTask.objects.create(
+        instrument=sellbuy.instrument, direction="buy", amount=10, active=False
+    )
+    listed = api.get("/api/v1/sellbuy/?active=true").json()
+    assert listed["count"] == 1 and listed["results"][0]["id"] == sellbuy.pk
+    assert api.get("/api/v1/sellbuy/").json()["count"] == 2
+    assert api.get(f"/api/v1/sellbuy/{sellbuy.pk}/").json()["amount"] == 100
+    response = api.patch(f"/api/v1/sellbuy/{sellbuy.pk}/", {"active": False}, format="json")
+    assert response.status_code == 200 and response.json()["active"] is False
+    sellbuy.refresh_from_db()
+    assert not sellbuy.active
+    response = api.patch(f"/api/v1/sellbuy/{sellbuy.pk}/", {}, format="json")
+    assert response.status_code == 400 and "active" in error_of(response)["fields"]
+    response = api.get("/api/v1/sellbuy/999999/")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+
+def test_reactivating_done_task_refused(api: APIClient, sellbuy: SellBuyTask) -> None:
+    SellBuyTask.objects.filter(pk=sellbuy.pk).update(executed=100, active=False)
+    response = api.patch(f"/api/v1/sellbuy/{sellbuy.pk}/", {"active": True}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["active"] == [
+        "The task is done: its whole amount is executed."
+    ]
+
+
+def test_spreads_list_detail_patch(
+    api: APIClient, spread: Spread, make_instrument: Callable[..., Instrument]
+) -> None:
+    body = api.get("/api/v1/spreads/?active=true").json()
+    assert body["count"] == 1 and body["results"][0]["direction"] == "sell"
+    detail = api.get(f"/api/v1/spreads/{spread.pk}/").json()
+    assert detail["amount"] == 2 and detail["ratio_override"] is None
+    response = api.patch(f"/api/v1/spreads/{spread.pk}/", {"active": False}, format="json")
+    assert response.status_code == 200 and response.json()["active"] is False
+    Instrument.objects.filter(pk=spread.far_id).update(active=False)
+    response = api.patch(f"/api/v1/spreads/{spread.pk}/", {"active": True}, format="json")
+    assert response.status_code == 400
+    assert "SRM7 is inactive" in error_of(response)["fields"]["far"][0]
+    assert api.get("/api/v1/spreads/999999/").status_code == 404
+
+
+def test_pagination(api: APIClient, share: Instrument) -> None:
+    for _ in range(5):
+        SellBuyTask.objects.create(instrument=share, direction="buy", amount=10)
+    page = api.get("/api/v1/sellbuy/?page_size=2&page=2").json()
+    assert page["count"] == 5 and len(page["results"]) == 2
+    assert page["next"] and page["previous"]
+    response = api.get("/api/v1/sellbuy/?page=99")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
