@@ -142,6 +142,7 @@ class RateLimiter:
         self._windows: dict[str, float] = {}
         self._aliases: dict[str, str] = {}  # "Service/Method" -> tariff group bucket
         self._buckets: dict[str, Bucket] = {}
+        self._tariff_groups = 0
         self._global: Bucket | None = None
         if global_per_second:
             self._global = Bucket("*", global_per_second, (1.0 + 0.02) * time_scale)
@@ -153,10 +154,12 @@ class RateLimiter:
         return max(int(limit * self.scale), 1)
 
     def key(self, service: str, method: str) -> str:
-        alias = self._aliases.get(f"{service}/{method}")
-        if alias:
-            return alias
-        return bucket_key(service, method, self._limits)
+        exact = self._aliases.get(f"{service}/{method}")
+        if exact:
+            return exact
+        if f"{service}/{method}" in self._limits:
+            return f"{service}/{method}"
+        return self._aliases.get(f"{service}/*") or service
 
     def bucket(self, service: str, method: str) -> Bucket:
         name = self.key(service, method)
@@ -172,11 +175,13 @@ class RateLimiter:
         return broker_seconds * self.time_scale
 
     def apply_tariff(self, groups: Iterable[tuple[int, Iterable[str]]]) -> None:
-        """Per-method limits from GetUserTariff: (limit per minute, full method names)."""
-        for i, (limit, methods) in enumerate(groups):
+        """Per-method limits from GetUserTariff: (limit per minute, full method names, where
+        "Service/*" stands for every method of the service without a line of its own)."""
+        for limit, methods in groups:
             if limit <= 0:
                 continue
-            name = f"tariff#{i}"
+            self._tariff_groups += 1
+            name = f"tariff#{self._tariff_groups}"
             self._limits[name] = limit
             for full in methods:
                 short = full.removeprefix(PACKAGE).lstrip("/")

@@ -125,6 +125,10 @@ async def test_tariff_replaces_documented_limits() -> None:
     )
     assert limiter.key("OrdersService", "PostOrder") == limiter.key("OrdersService", "CancelOrder")
     assert limiter.bucket("OrdersService", "PostOrder").limit == 50
+    limiter.apply_tariff([(77, ["tinkoff.public.invest.api.contract.v1.OrdersService/*"])])
+    assert limiter.bucket("OrdersService", "GetOrderState").limit == 77
+    assert limiter.bucket("OrdersService", "PostOrder").limit == 50
+    assert limiter.bucket("OrdersService", "GetOrders").limit == 200  # its own documented line
 
 
 async def test_429_waits_for_the_reset_then_retries_and_reports() -> None:
