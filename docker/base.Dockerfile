@@ -50,7 +50,7 @@ RUN TRADEMAN_ENV=development DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
         python trademan/manage.py collectstatic --noinput \
     && rm -rf /app/var /tmp/collectstatic.sqlite3 \
     && chmod 0755 /app/docker/base-entrypoint.sh
-USER trademan
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 \
     CMD ["python", "/app/docker/healthcheck.py", "http", "http://127.0.0.1:8000/api/v1/health/"]

@@ -25,7 +25,7 @@ COPY bot/ /app/bot/
 COPY docker/healthcheck.py /app/docker/
 # /app/var holds the bot's local state (a named volume in docker-compose.yml).
 RUN mkdir -p /app/var/bot && chown -R trademan:trademan /app/var
-USER trademan
+USER 10001:10001
 VOLUME ["/app/var"]
 # The bot serves no port; the check says the main process is alive (restart policy does the rest).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -21,7 +21,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 COPY simulator/ /app/simulator/
 COPY docker/healthcheck.py /app/docker/
-USER trademan
+USER 10001:10001
 EXPOSE 8800
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "/app/docker/healthcheck.py", "tcp", "127.0.0.1", "8800"]
