@@ -133,12 +133,10 @@ TEXTS: dict[str, str] = {
     "event.alert": "⚠️ ATTENTION{job}: {reason}",
     "event.alert_job": " #{id}",
     "event.progress": "#{id} {stage}: {done}/{total}",
-    "event.finished_done": "✅ #{id} {title} done: [{executed}/{amount}] avg {average}{spread}",
-    "event.finished_stopped": (
-        "⏹ #{id} {title} stopped: [{executed}/{amount}] avg {average}{spread}"
-    ),
+    "event.finished_done": "✅ #{id} {title} done: [{executed}/{amount}]{average}{spread}",
+    "event.finished_stopped": ("⏹ #{id} {title} stopped: [{executed}/{amount}]{average}{spread}"),
     "event.finished_failed": (
-        "❌ #{id} {title} failed: [{executed}/{amount}] avg {average}{spread}{reason}"
+        "❌ #{id} {title} failed: [{executed}/{amount}]{average}{spread}{reason}"
     ),
     "event.reason": " — {reason}",
     "no_average": "—",

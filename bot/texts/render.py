@@ -112,7 +112,11 @@ def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) 
             title=event.title,
             executed=event.executed,
             amount=event.amount,
-            average=price(texts, event.average_price),
+            average=(
+                ""
+                if event.average_price is None
+                else texts("tasks.average", price=price(texts, event.average_price))
+            ),
             spread=_spread(texts, event.average_spread),
             reason=texts("event.reason", reason=why) if why else "",
         )

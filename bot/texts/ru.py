@@ -132,14 +132,12 @@ TEXTS: dict[str, str] = {
     "event.alert": "⚠️ ВНИМАНИЕ{job}: {reason}",
     "event.alert_job": " #{id}",
     "event.progress": "#{id} {stage}: {done}/{total}",
-    "event.finished_done": (
-        "✅ #{id} {title} выполнена: [{executed}/{amount}] ср. {average}{spread}"
-    ),
+    "event.finished_done": ("✅ #{id} {title} выполнена: [{executed}/{amount}]{average}{spread}"),
     "event.finished_stopped": (
-        "⏹ #{id} {title} остановлена: [{executed}/{amount}] ср. {average}{spread}"
+        "⏹ #{id} {title} остановлена: [{executed}/{amount}]{average}{spread}"
     ),
     "event.finished_failed": (
-        "❌ #{id} {title} не выполнена: [{executed}/{amount}] ср. {average}{spread}{reason}"
+        "❌ #{id} {title} не выполнена: [{executed}/{amount}]{average}{spread}{reason}"
     ),
     "event.reason": " — {reason}",
     "no_average": "—",

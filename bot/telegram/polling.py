@@ -1,0 +1,63 @@
+"""`python -m bot run`: the dispatcher on Telegram long polling (or TELEGRAM_API_URL)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.config import BotConfig
+from bot.telegram.dispatcher import create_dispatcher
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.outbox import Outbox
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+EXIT_START_FAILED = 1
+
+
+def make_bot(config: BotConfig) -> Bot:
+    config.check_telegram()
+    assert config.telegram_bot_token is not None  # checked above
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
+        if config.telegram_api_url
+        else AiohttpSession()
+    )
+    return Bot(config.telegram_bot_token.get_secret_value(), session=session)
+
+
+async def run_polling(config: BotConfig) -> int:
+    from bot.app import AppStartError, build_app
+
+    bot = make_bot(config)
+    texts = Texts(config.bot_language)
+    outbox = Outbox(bot)
+    notifier = TelegramNotifier(outbox, config.telegram_owner_ids, texts)
+    try:
+        app = await build_app(config, notifier)
+    except AppStartError as exc:
+        print(f"trademan: {exc}", file=sys.stderr)
+        await bot.session.close()
+        return EXIT_START_FAILED
+    dp = create_dispatcher(
+        trader=app.trader,
+        texts=texts,
+        outbox=outbox,
+        owner_ids=config.telegram_owner_ids,
+        mode=config.trademan_mode,
+    )
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        # SIGINT/SIGTERM end polling; the jobs are then stopped cleanly below.
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+    finally:
+        log.info("stopping: every job is stopped cleanly")
+        await app.close()
+        await outbox.close(timeout=10)
+        await bot.session.close()
+    return 0
