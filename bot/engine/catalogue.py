@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.base_client.types import format_time
 from bot.broker.types import Instrument, InstrumentKind
 
 KINDS = {InstrumentKind.SHARE: "share", InstrumentKind.FUTURES: "future"}
@@ -32,7 +33,7 @@ def to_base(instrument: Instrument) -> dict[str, Any] | None:
         "currency": instrument.currency.lower(),
         "basic_asset": instrument.basic_asset,
         "basic_asset_size": _dec(instrument.basic_asset_size),
-        "expiration": None if expiration is None else expiration.date().isoformat(),
+        "expiration": None if expiration is None else format_time(expiration),
         "api_trade_available": instrument.api_trade_available,
         "short_enabled": instrument.short_enabled,
         "buy_available": instrument.buy_available,
