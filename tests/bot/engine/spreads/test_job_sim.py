@@ -1,0 +1,217 @@
+"""The spread job against the simulator: far order management, exact hedges, failures,
+stream fallback, kills and restarts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.engine import events
+from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
+from tests.bot.engine.spreads.harness import World, eventually, eventually_async
+
+D = Decimal
+
+# SBER near book (lots of 10 shares) and SRM6 far book (1 contract = 100 shares).
+NEAR_BIDS = [("249.90", 1000)]
+NEAR_ASKS = [("250.00", 1000)]
+FAR_BIDS = [("25300", 10)]
+FAR_ASKS = [("25400", 10)]
+
+
+async def setup_books(w: World) -> None:
+    await w.set_book(w.sber, NEAR_BIDS, NEAR_ASKS)
+    await w.set_book(w.far, FAR_BIDS, FAR_ASKS)
+
+
+async def live_far(w: World) -> list[dict[str, object]]:
+    return [o for o in await w.sim_orders(w.far.uid) if "NEW" in str(o["status"])]
+
+
+async def fill_far(w: World, lots: int, price: str = "25400") -> None:
+    """Someone buys `lots` at our ask: a bid crossing our resting sell."""
+    await w.set_book(w.far, [(price, lots), *FAR_BIDS], FAR_ASKS)
+
+
+async def hedged(w: World, far_pieces: int) -> bool:
+    held = await w.positions()
+    return held.get("SRM6", 0) == -far_pieces and held.get("SBER", 0) == 100 * far_pieces
+
+
+async def test_spread_filled_in_steps_with_exact_hedges(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    job = w.run_spread(engine, spread_id)
+
+    far = await eventually_async(lambda: live_far(w), "far order placed", diag=w.notifier.describe)
+    assert len(far) == 1 and far[0]["price"] == "25400" and far[0]["lotsRequested"] == 5
+    assert "SELL" in str(far[0]["direction"])
+
+    for step, lots in enumerate((2, 1, 2), start=1):
+        done = sum((2, 1, 2)[:step])
+        await fill_far(w, lots)
+        await eventually_async(
+            lambda done=done: hedged(w, done),
+            f"hedged after {done} far pieces",
+            diag=w.notifier.describe,
+        )
+        sber_orders = await w.sim_orders(w.sber.uid)
+        assert sum(int(o["lotsRequested"]) for o in sber_orders) == done * 10, sber_orders
+        assert sum(int(o["lotsExecuted"]) for o in sber_orders) == done * 10
+
+    await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "job finished")
+    finished = w.notifier.of(events.JobFinished)[0]
+    assert (finished.outcome, finished.executed, finished.amount) == ("done", 5, 5)
+    assert finished.average_spread == D("400")  # 25400 − 100 × 250.00
+    assert job.executed == 5
+    # progress through the Base, per leg
+    await eventually(
+        lambda: w.base.leg_progress(spread_id, "near")[0] == 500, "near fills in the Base"
+    )
+    assert w.base.leg_progress(spread_id, "far") == (5, D("25400"))
+    assert w.base.leg_progress(spread_id, "near") == (500, D("250.00"))
+    fills = w.notifier.of(events.OrderFilled)
+    far_fills = [(f.quantity, f.executed, f.amount) for f in fills if f.leg == "far"]
+    assert far_fills == [(2, 2, 5), (1, 3, 5), (2, 5, 5)]
+    near_fills = [(f.quantity, f.executed, f.amount) for f in fills if f.leg == "near"]
+    assert near_fills == [(200, 200, 500), (100, 300, 500), (200, 500, 500)]
+    assert fills[-1].average_spread == D("400")
+    # never a second far order at once, never more than the amount
+    far_orders = await w.sim_orders(w.far.uid)
+    assert sum(int(o["lotsExecuted"]) for o in far_orders) == 5
+
+
+async def test_far_order_pulled_when_the_spread_moves_away_and_placed_again(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=3, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    first = (await eventually_async(lambda: live_far(w), "far order placed"))[0]
+
+    # SBER asks jump: 25400 − 100 × 250.60 = 340 < 350
+    await w.set_book(w.sber, NEAR_BIDS, [("250.60", 1000)])
+    await eventually_async(lambda: _none(live_far(w)), "far order pulled", diag=w.notifier.describe)
+    cancelled = [o for o in await w.sim_orders(w.far.uid) if o["orderId"] == first["orderId"]]
+    assert "CANCELLED" in str(cancelled[0]["status"])
+
+    # back to 250.00: placed again, once
+    await w.set_book(w.sber, NEAR_BIDS, NEAR_ASKS)
+    again = await eventually_async(lambda: live_far(w), "far order placed again")
+    assert len(again) == 1 and again[0]["orderId"] != first["orderId"]
+
+    # the far best ask moves down to 25390: the order follows it
+    await w.set_book(w.far, FAR_BIDS, [("25390", 5), *FAR_ASKS])
+    moved = await eventually_async(
+        lambda: _priced(live_far(w), "25390"), "far order moved to 25390", diag=w.notifier.describe
+    )
+    assert len(moved) == 1
+    assert len(await live_far(w)) == 1
+
+
+async def _none(rows: object) -> bool:
+    return not await rows  # type: ignore[misc]
+
+
+async def _priced(rows: object, price: str) -> list[dict[str, object]]:
+    found = await rows  # type: ignore[misc]
+    return [o for o in found if o["price"] == price]
+
+
+async def test_partial_fills_and_a_rejected_hedge_retried(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=4, target="350")
+    engine, broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+
+    broker.reject[w.sber.uid] = 2  # the next two hedges are refused
+    await fill_far(w, 1)
+    await eventually_async(lambda: hedged(w, 1), "hedged after retries", diag=w.notifier.describe)
+    await eventually(
+        lambda: any(a.reason_key == HEDGE_RESTORED for a in w.notifier.of(events.Alert)),
+        "the job knows it is hedged again",
+        diag=w.notifier.describe,
+    )
+    alerts = w.notifier.of(events.Alert)
+    keys = [a.reason_key for a in alerts]
+    assert keys.count(HEDGE_FAILED) == 2 and keys[-1] == HEDGE_RESTORED, keys
+    assert alerts[0].params["ticker"] == "SBER" and alerts[0].params["lots"] == "10"
+    # the far leg stopped growing while unhedged, then came back for the rest
+    far = await eventually_async(lambda: live_far(w), "far order back after the hedge")
+    assert far[0]["lotsRequested"] == 3
+    await fill_far(w, 3)
+    await eventually_async(lambda: hedged(w, 4), "all hedged")
+    await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "finished")
+    assert w.notifier.of(events.JobFinished)[0].outcome == "done"
+    sber_orders = await w.sim_orders(w.sber.uid)
+    assert sum(int(o["lotsExecuted"]) for o in sber_orders) == 40
+
+
+async def test_stop_pulls_the_far_order_and_leaves_the_position_hedged(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    await fill_far(w, 2)
+    await engine.stop()
+    assert not await live_far(w)
+    assert await hedged(w, 2)
+    finished = w.notifier.of(events.JobFinished)
+    assert len(finished) == 1 and finished[0].outcome == "stopped"
+    assert finished[0].executed == 2
+
+
+async def test_stream_disconnect_falls_back_to_polling(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    await w.sim.faults(disconnectStreams=True)
+    await w.set_book(w.sber, NEAR_BIDS, [("250.60", 1000)])
+    await eventually_async(lambda: _none(live_far(w)), "pulled after the disconnect")
+    await w.set_book(w.sber, NEAR_BIDS, NEAR_ASKS)
+    await eventually_async(lambda: live_far(w), "placed again from polled books")
+    await fill_far(w, 2)
+    await eventually_async(lambda: hedged(w, 2), "hedged")
+
+
+async def test_polling_only_broker_trades_the_spread(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    engine, _broker = w.engine(stream=False)
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    await fill_far(w, 2)
+    await eventually_async(lambda: hedged(w, 2), "hedged")
+    await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "finished")
+
+
+async def test_session_closed_waits_and_resumes(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    w.sessions.closed.add("SBER")
+    engine, _broker = w.engine()
+    await engine.start()
+    job = w.run_spread(engine, spread_id)
+    await eventually(lambda: bool(w.notifier.of(events.SessionWait)), "session wait reported")
+    wait = w.notifier.of(events.SessionWait)[0]
+    assert wait.ticker == "SBER" and job.state == "waiting"
+    assert not await live_far(w)
+    w.sessions.closed.clear()
+    await eventually_async(lambda: live_far(w), "far order once both legs trade")
+    assert job.state == "running"
