@@ -119,10 +119,12 @@ def fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def english() -> Any:
-    """Messages are asserted in English; Russian has its own tests."""
+def english(settings: Any) -> Any:
+    """Messages are asserted in English (requests without Accept-Language too); Russian has its
+    own tests."""
     from django.utils import translation
 
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

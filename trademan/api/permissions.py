@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -11,7 +12,7 @@ API_PERMISSION = "base.use_api"
 class CanUseApi(BasePermission):
     """Authenticated, active, and a superuser or holder of base.use_api (the bot user has it)."""
 
-    message = "You do not have permission to use the API."
+    message = _("You do not have permission to use the API.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -35,7 +36,7 @@ class InstrumentByTickerView(APIView):
         valid = 0 < len(ticker) <= 32 and "\x00" not in ticker
         instrument = selectors.instrument_by_ticker(ticker) if valid else None
         if instrument is None:
-            raise NotFound(f"No active instrument with ticker {ticker}.")
+            raise NotFound(_("No active instrument with ticker %(t)s.") % {"t": ticker})
         return Response(InstrumentSerializer(instrument).data)
 
 
