@@ -80,5 +80,14 @@ class BrokerPort(ABC):
     def has_book_stream(self) -> bool:
         return False
 
+    def order_states(self, account_id: str) -> AsyncIterator[OrderState]:
+        """Order states of the account as they change (OrderStateStream). Each state may carry
+        only the trades of that event. The default has no stream (jobs poll instead)."""
+        raise NotImplementedError
+
+    @property
+    def has_order_stream(self) -> bool:
+        return False
+
     async def close(self) -> None:
         return None

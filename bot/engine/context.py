@@ -11,6 +11,7 @@ from bot.engine.clock import Clock
 from bot.engine.interface import Notifier
 from bot.engine.market import BookFeeds
 from bot.engine.options import EngineOptions
+from bot.engine.order_watch import OrderWatcher
 from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sessions import SessionCalendar
@@ -25,6 +26,7 @@ class EngineContext:
     recorder: BaseRecorder
     calendar: SessionCalendar
     feeds: BookFeeds
+    orders: OrderWatcher
     notifier: Notifier
     clock: Clock
     options: EngineOptions

@@ -62,18 +62,28 @@ class BookFeed:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait_newer(self, version: int, within: float, stop: asyncio.Event) -> int:
-        """Wait until the book is newer than `version`, `within` seconds pass or `stop` is set;
-        returns the current version."""
-        if self.version > version or stop.is_set():
+    async def wait_newer(
+        self,
+        version: int,
+        within: float,
+        stop: asyncio.Event,
+        also: asyncio.Event | None = None,
+    ) -> int:
+        """Wait until the book is newer than `version`, `within` seconds pass, `stop` is set or
+        `also` (e.g. an order-state change) fires; returns the current version."""
+        if self.version > version or stop.is_set() or (also is not None and also.is_set()):
             return self.version
-        changed = asyncio.ensure_future(self._changed.wait())
-        stopped = asyncio.ensure_future(stop.wait())
-        sleeper = asyncio.ensure_future(self._clock.sleep(within))
+        waiters = {
+            asyncio.ensure_future(self._changed.wait()),
+            asyncio.ensure_future(stop.wait()),
+            asyncio.ensure_future(self._clock.sleep(within)),
+        }
+        if also is not None:
+            waiters.add(asyncio.ensure_future(also.wait()))
         try:
-            await asyncio.wait({changed, stopped, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for fut in (changed, stopped, sleeper):
+            for fut in waiters:
                 fut.cancel()
         return self.version
 

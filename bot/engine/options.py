@@ -10,6 +10,8 @@ from datetime import time
 class EngineOptions:
     # how often a job polls its live order's state (fills) and, without a stream, the book
     poll_interval: float = 1.0
+    # with the broker's order-state stream, polling GetOrderState is only a safety net
+    stream_poll_interval: float = 15.0
     # how long to wait for a cancel to be confirmed before asking again
     cancel_confirm_timeout: float = 10.0
     # unknown order outcome: how often and how long to ask the broker before alerting
@@ -24,6 +26,8 @@ class EngineOptions:
     # Base recorder back-off
     base_retry_initial: float = 0.5
     base_retry_max: float = 10.0
+    # while idle, check the Base is reachable this often (None: only when writing)
+    base_probe_interval: float | None = 10.0
     # daily catalogue refresh, Moscow time; None disables it
     catalogue_refresh_at: time | None = time(7, 0)
     # fsync the journal on every record (turn off only in benchmarks)

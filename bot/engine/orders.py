@@ -276,9 +276,10 @@ class OrderDesk:
             )
             order.lots_recorded += trade.quantity
         missing = state.lots_executed - order.lots_recorded
-        if missing > 0:
-            # the broker gave no (or too few) trade details: record the rest as one fill keyed by
-            # the cumulative executed lots, so asking again never counts it twice
+        if missing > 0 and state.is_final:
+            # a finished order whose trade details are missing (or short): record the rest as one
+            # fill keyed by the final executed lots, so asking again never counts it twice. (While
+            # the order lives, trade details may still arrive: wait for them.)
             price = _average_price(state, lot) or order.price
             trade_id = f"{state.order_id or order.client_order_id}:lots:{state.lots_executed}"
             if trade_id not in order.seen_trades:
@@ -307,7 +308,10 @@ class OrderDesk:
         status = _STATUS.get(state.status, order.status)
         if status == "sent" and order.status not in ("prepared", "unknown"):
             status = order.status
-        self._set_status(order, status, lots_executed=state.lots_executed)
+        if status == "new" and order.status == "partially_filled":
+            status = order.status  # a stale (pushed) state: never step back
+        lots = max(state.lots_executed, order.lots_executed)
+        self._set_status(order, status, lots_executed=lots)
         return fills
 
     def mark_not_sent(self, order: TrackedOrder) -> None:

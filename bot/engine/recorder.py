@@ -40,6 +40,7 @@ class BaseRecorder:
         *,
         retry_initial: float = 0.5,
         retry_max: float = 10.0,
+        probe_interval: float | None = None,
     ) -> None:
         self._base = base
         self._journal = journal
@@ -47,6 +48,7 @@ class BaseRecorder:
         self._clock = clock
         self._retry_initial = retry_initial
         self._retry_max = retry_max
+        self._probe_interval = probe_interval
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._up = asyncio.Event()
@@ -117,7 +119,18 @@ class BaseRecorder:
     async def _run(self) -> None:
         delay = self._retry_initial
         while True:
-            await self._wakeup.wait()
+            if self._probe_interval is None:
+                await self._wakeup.wait()
+            else:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._probe_interval)
+                except TimeoutError:
+                    # idle: make sure the Base is still there, so jobs stop placing new orders
+                    # as soon as it goes away rather than at their next record
+                    if not await self._probe():
+                        self._go_down()
+                        self._wakeup.set()
+                    continue
             self._wakeup.clear()
             while True:
                 entries = self._journal.pending()
@@ -167,6 +180,9 @@ class BaseRecorder:
         try:
             health = await self._base.health()
         except BaseUnavailable:
+            return False
+        except Exception:
+            log.exception("Base health probe failed")
             return False
         return health.ok
 

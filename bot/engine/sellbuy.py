@@ -305,12 +305,24 @@ class SellBuyRun:
                 continue
 
             # a live order: follow its fills and the best price
-            version = await feed.wait_newer(version, ctx.options.poll_interval, job.stop_requested)
+            pushed_event = ctx.orders.changed() if ctx.orders.enabled else None
+            version = await feed.wait_newer(
+                version, ctx.options.poll_interval, job.stop_requested, pushed_event
+            )
             if job.stopping:
                 continue
             now = _monotonic()
             live = self.live
-            if now - last_sync >= ctx.options.poll_interval:
+            poll_every = ctx.options.poll_interval
+            if ctx.orders.enabled:
+                poll_every = max(ctx.options.stream_poll_interval, poll_every)
+                pushed = ctx.orders.latest(live.broker_order_id, live.client_order_id)
+                if pushed is not None:
+                    await self._took(ctx.desk.adopt(live, pushed))
+                    if live.is_final:
+                        ctx.orders.forget(live.broker_order_id, live.client_order_id)
+                        continue
+            if now - last_sync >= poll_every:
                 last_sync = now
                 try:
                     await self._took(await ctx.desk.sync(live))

@@ -91,5 +91,17 @@ class TInvestPort(BrokerPort):
         result: AsyncIterator[OrderBook] = stream(instrument_id, depth)
         return result
 
+    @property
+    def has_order_stream(self) -> bool:
+        return callable(getattr(self.client, "order_state_stream", None))
+
+    async def order_states(self, account_id: str) -> AsyncIterator[OrderState]:
+        stream = self.client.order_state_stream(account_id)
+        try:
+            async for state in stream:
+                yield state
+        finally:
+            await stream.close()
+
     async def close(self) -> None:
         await self.client.close()

@@ -47,6 +47,7 @@ from bot.engine.jobs import Job, JobRegistry
 from bot.engine.journal import Journal
 from bot.engine.market import BookFeeds
 from bot.engine.options import EngineOptions
+from bot.engine.order_watch import OrderWatcher
 from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
@@ -102,6 +103,7 @@ class Engine:
             self._clock,
             retry_initial=self._options.base_retry_initial,
             retry_max=self._options.base_retry_max,
+            probe_interval=self._options.base_probe_interval,
         )
         self._registry = JobRegistry(stop_timeout=self._options.stop_timeout)
         self._feeds = BookFeeds(
@@ -110,6 +112,7 @@ class Engine:
             poll_interval=self._options.poll_interval,
             clock=self._clock,
         )
+        self._orders = OrderWatcher(self._broker, account_id)
         self._ctx = EngineContext(
             broker=self._broker,
             desk=OrderDesk(
@@ -123,6 +126,7 @@ class Engine:
             recorder=self._recorder,
             calendar=SessionCalendar(self._broker, self._clock),
             feeds=self._feeds,
+            orders=self._orders,
             notifier=notifier,
             clock=self._clock,
             options=self._options,
@@ -147,6 +151,7 @@ class Engine:
             return
         self._started = True
         self._recorder.start()
+        self._orders.start()
         if self._options.catalogue_refresh_at is not None:
             self._spawn(self._daily_refresh(), "catalogue-refresh")
         try:
@@ -204,6 +209,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
         await self._recorder.close()
+        await self._orders.close()
         await self._feeds.close()
 
     def _spawn(self, coro: Coroutine[object, object, None], name: str) -> None:

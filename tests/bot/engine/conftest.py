@@ -24,6 +24,7 @@ FAST = EngineOptions(
     stop_timeout=5.0,
     base_retry_initial=0.02,
     base_retry_max=0.1,
+    base_probe_interval=0.05,
     catalogue_refresh_at=None,
 )
 
