@@ -201,7 +201,7 @@ async def running_simulator(
         start_time=start_time,
     )
     app = create_app(config)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
