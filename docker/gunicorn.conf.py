@@ -42,5 +42,9 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 
+# No control socket (gunicorn >= 25.1 would create one under $HOME, which is read-only in the
+# image); the container is managed by docker compose instead.
+control_socket_disable = True
+
 # Temporary files of the worker heartbeat in memory: on an SD card /tmp can stall workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108

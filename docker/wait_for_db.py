@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
+
+# One import root, as trademan/manage.py does: the folder above docker/ (/app in the image).
+APP_DIR = Path(__file__).resolve().parent.parent
 
 
 def _target(settings_db: dict[str, object]) -> str:
@@ -22,6 +26,7 @@ def _target(settings_db: dict[str, object]) -> str:
 
 
 def main() -> int:
+    sys.path.insert(0, str(APP_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trademan.settings")
     import django
 

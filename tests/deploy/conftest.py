@@ -130,7 +130,6 @@ def base_env(tmp_path: Path, port: int, **values: str) -> dict[str, str]:
     env = {
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(tmp_path),
-        "PYTHONPATH": str(REPO),
         "PYTHON": sys.executable,
         "TRADEMAN_ENV": "production",
         "DJANGO_SECRET_KEY": "deploy-test-" + "s3cr3t-" * 6,

@@ -130,6 +130,8 @@ def test_sigterm_reaches_gunicorn_and_it_stops_cleanly(entrypoint_runner: Entryp
     running_base = entrypoint_runner()
     wait_for_base(running_base)
     assert "Starting gunicorn" in running_base.output()
+    # The image's HOME is read-only: gunicorn must not try to create its control socket there.
+    assert "Control socket" not in running_base.output()
     running_base.popen.send_signal(signal.SIGTERM)
     code = running_base.popen.wait(timeout=30)
     assert code == 0, running_base.output()
