@@ -3,11 +3,12 @@ stream fallback, kills and restarts."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from bot.engine import events
 from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
-from tests.bot.engine.spreads.harness import World, eventually, eventually_async
+from tests.bot.engine.spreads.harness import Hold, World, eventually, eventually_async
 
 D = Decimal
 
@@ -215,3 +216,89 @@ async def test_session_closed_waits_and_resumes(world: World) -> None:
     w.sessions.closed.clear()
     await eventually_async(lambda: live_far(w), "far order once both legs trade")
     assert job.state == "running"
+
+
+# --------------------------------------------------------------------------- kill and restart
+
+
+async def _finish_after_restart(w: World, spread_id: int, done: int, amount: int) -> None:
+    """A second engine (same journal, same Base) takes the spread over: it ends neutral, does
+    the rest, and never trades more than the amount."""
+    engine2, _broker2 = w.engine()
+    await engine2.start()
+    w.run_spread(engine2, spread_id)
+    await eventually_async(
+        lambda: hedged(w, done), f"neutral after the restart at {done}", diag=w.notifier.describe
+    )
+    far = await eventually_async(lambda: live_far(w), "far order for the rest")
+    assert len(far) == 1 and int(far[0]["lotsRequested"]) - int(far[0]["lotsExecuted"]) == (
+        amount - done
+    )
+    await fill_far(w, amount - done)
+    await eventually_async(lambda: hedged(w, amount), "all hedged", diag=w.notifier.describe)
+    await eventually(
+        lambda: any(f.outcome == "done" for f in w.notifier.of(events.JobFinished)),
+        "the restarted job finished",
+        diag=w.notifier.describe,
+    )
+    far_orders = await w.sim_orders(w.far.uid)
+    assert sum(int(o["lotsExecuted"]) for o in far_orders) == amount
+    sber_orders = await w.sim_orders(w.sber.uid)
+    assert sum(int(o["lotsExecuted"]) for o in sber_orders) == amount * 10
+    assert not [o for o in far_orders + sber_orders if "NEW" in str(o["status"])]
+    await eventually(
+        lambda: w.base.leg_progress(spread_id, "near")[0] == amount * 100, "Base has every fill"
+    )
+    assert w.base.leg_progress(spread_id, "far")[0] == amount
+
+
+async def test_killed_after_a_far_fill_before_the_hedge(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    await w.kill(engine)
+    await fill_far(w, 2)  # the far order fills while nobody watches
+    assert (await w.positions()).get("SBER", 0) == 0
+    await _finish_after_restart(w, spread_id, done=2, amount=5)
+
+
+async def test_killed_during_the_hedge_after_it_reached_the_exchange(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    hold = Hold(w.sber.uid, forward=True)
+    broker.hold = hold
+    await fill_far(w, 2)
+    await asyncio.wait_for(hold.reached.wait(), 10)
+    await w.kill(engine)  # the answer of the hedge never came back
+    assert await hedged(w, 2)  # the exchange has it
+    await _finish_after_restart(w, spread_id, done=2, amount=5)
+    hedges = [o for o in await w.sim_orders(w.sber.uid) if o["requestId"] == hold.request_id]
+    assert len(hedges) == 1, "the held hedge was adopted, not sent again"
+
+
+async def test_killed_during_the_hedge_before_it_was_sent(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    hold = Hold(w.sber.uid, forward=False)
+    broker.hold = hold
+    await fill_far(w, 3)
+    await asyncio.wait_for(hold.reached.wait(), 10)
+    await w.kill(engine)
+    assert (await w.positions()).get("SBER", 0) == 0
+    await _finish_after_restart(w, spread_id, done=3, amount=5)
+    never_sent = [o for o in w.base.orders.values() if o.client_order_id == hold.request_id]
+    assert [o.status for o in never_sent] == ["cancelled"], "recorded but never sent"
