@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -177,24 +178,40 @@ def test_armv7_build_drops_only_psycopg_binary_and_installs_libpq() -> None:
 
 
 @pytest.mark.parametrize("name", DEPLOYABLES)
-def test_the_package_runs_without_other_deployables_dependencies(name: str) -> None:
-    """Import the image's entry module with every foreign module blocked, as in the image."""
+def test_the_image_layout_runs_with_only_its_own_package(name: str, tmp_path: Path) -> None:
+    """Copy what the image copies into an empty /app-like folder and start the entry module
+    there, with every module of the other deployables blocked (as absent from the image)."""
     package = DEPLOYABLES[name]
+    if name != "base" and not (REPO / package / "__main__.py").is_file():
+        pytest.skip(f"{package}/__main__.py does not exist yet (another helper builds it)")
+    app = tmp_path / "app"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for source in copy_sources(parse(dockerfile(name))):
+        if source.endswith("/"):
+            shutil.copytree(REPO / source, app / source, ignore=ignore)
     if name == "base":
-        target = "import trademan.wsgi"
+        run = (
+            "sys.argv = ['manage.py', 'check']\n"
+            "runpy.run_path('trademan/manage.py', run_name='__main__')"
+        )
     else:
-        if not (REPO / package / "__main__.py").is_file():
-            pytest.skip(f"{package}/__main__.py does not exist yet (another helper builds it)")
-        target = f"import {package}.__main__"
-    blocked = FOREIGN_MODULES[name]
-    code = f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n{target}\n"
+        run = (
+            f"sys.argv = ['{package}', '--help']\n"
+            f"runpy.run_module('{package}', run_name='__main__')"
+        )
+    code = (
+        "import runpy, sys\n"
+        f"for name in {FOREIGN_MODULES[name]!r}:\n"
+        "    sys.modules[name] = None\n"
+        f"{run}\n"
+    )
     env = {
         "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(REPO),
+        "HOME": str(tmp_path),
         "TRADEMAN_ENV": "development",
-        "DJANGO_SETTINGS_MODULE": "trademan.settings",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code], cwd=app, env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 0, f"{target} needs a foreign module:\n{result.stderr}"
+    assert result.returncode == 0, f"{name} image layout fails:\n{result.stdout}{result.stderr}"
