@@ -36,6 +36,7 @@ class Job:
     executed: int = 0
     average_price: Decimal | None = None
     state: JobState = "running"
+    rounds: int = 0  # decision rounds so far (diagnostics and tests)
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 

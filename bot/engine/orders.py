@@ -98,6 +98,11 @@ class OrderRefusedByBroker(Exception):
         }
 
 
+class OrderNotSent(Exception):
+    """The job stopped while an order's outcome was being resolved, and the broker had never
+    seen it: it was not placed (and is recorded as such)."""
+
+
 class CancelNotConfirmed(Exception):
     """The broker did not confirm a cancel: the order may still be live."""
 
@@ -136,6 +141,7 @@ class OrderDesk:
         task_kind: str | None,
         task_id: int | None,
         job_id: str | None = None,
+        stop: asyncio.Event | None = None,
     ) -> tuple[TrackedOrder, list[Fill]]:
         """Record (journal) then send one limit order. Returns the order and any fills it got at
         once. Raises OrderRefusedByBroker when the broker rejected it (nothing live)."""
@@ -161,10 +167,12 @@ class OrderDesk:
                 task_id=task_id,
             )
         )
-        fills = await self._send(order, job_id)
+        fills = await self._send(order, job_id, stop)
         return order, fills
 
-    async def _send(self, order: TrackedOrder, job_id: str | None) -> list[Fill]:
+    async def _send(
+        self, order: TrackedOrder, job_id: str | None, stop: asyncio.Event | None
+    ) -> list[Fill]:
         """Send (or re-send with the same id) until the outcome is known."""
         while True:
             try:
@@ -200,6 +208,9 @@ class OrderDesk:
                 )
                 state = await self._resolve(order)
                 if state is None:
+                    if stop is not None and stop.is_set():
+                        self.mark_not_sent(order)
+                        raise OrderNotSent(order.client_order_id) from exc
                     continue  # never seen: send the same request again (same idempotency key)
                 return self._apply(order, state)
             return await self._accepted(order, result)

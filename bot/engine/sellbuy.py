@@ -28,6 +28,7 @@ from bot.engine.market import BookFeed
 from bot.engine.orders import (
     CancelNotConfirmed,
     Fill,
+    OrderNotSent,
     OrderRefusedByBroker,
     TrackedOrder,
     wait_or_stop,
@@ -221,6 +222,7 @@ class SellBuyRun:
         version = 0
         last_sync = _monotonic()
         while True:
+            job.rounds += 1
             if self.live is not None and self.live.is_final:
                 self.live = None
             if self.live is None and self.executed >= spec.amount:
@@ -280,7 +282,10 @@ class SellBuyRun:
                         task_kind="sellbuy" if spec.task_id is not None else None,
                         task_id=spec.task_id,
                         job_id=job.job_id,
+                        stop=job.stop_requested,
                     )
+                except OrderNotSent:
+                    continue  # stopping: the loop ends at the top
                 except OrderRefusedByBroker as exc:
                     key = text_keys.OUTSIDE_SESSION if exc.session else text_keys.BROKER_ERROR
                     await ctx.notify(

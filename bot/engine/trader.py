@@ -132,10 +132,27 @@ class Engine:
             options=self._options,
             account_id=account_id,
         )
+        self._hook_rate_limits(broker)
         self._running_tasks: set[int] = self._load_running()
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
+
+    def _hook_rate_limits(self, broker: object) -> None:
+        """Report the broker client's long rate-limit waits as RateLimitWait events (unless the
+        application already set its own hook)."""
+        limiter = getattr(broker, "limiter", None)
+        if limiter is None or getattr(limiter, "on_wait", None) is not None:
+            return
+
+        def on_wait(method: str, seconds: float) -> None:
+            event = events.RateLimitWait(
+                job_id=None, at=self._clock.now(), method=method, seconds=seconds
+            )
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to tell
+                asyncio.get_running_loop().create_task(self._ctx.notify(event))
+
+        limiter.on_wait = on_wait
 
     # -- life cycle -----------------------------------------------------------------------
 

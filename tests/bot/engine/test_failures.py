@@ -313,3 +313,20 @@ async def test_catalogue_update_syncs_shares_and_futures(
     future = next(i for i in base.synced if i["ticker"] == "SRZ6")
     assert future["kind"] == "future" and future["basic_asset_size"] == "100"
     assert future["min_price_increment"] == "1"
+
+
+async def test_stop_while_the_broker_never_answers_leaves_nothing_behind(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase
+) -> None:
+    broker.drop_next_posts = 10**6  # every order request is lost before it arrives
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=20))
+    await eventually(lambda: len(broker.posts) >= 2, "the same request retried")
+    assert len(set(broker.posts)) == 1, "always the same idempotency key"
+    await engine.stop()
+    assert engine.jobs() == [] and broker.orders == {}
+    await engine.recorder.wait_flushed()
+    assert info.task_id is not None
+    records = base.task_orders(info.task_id)
+    assert [(r.status, r.message) for r in records] == [("cancelled", "not sent")]

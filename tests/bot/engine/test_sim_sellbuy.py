@@ -236,6 +236,42 @@ async def test_restart_resumes_without_over_buying(rig: Rig, tmp_path: Path) -> 
     assert rig.base.progress(info.task_id)[0] == 50
 
 
+async def test_base_outage_and_return(rig: Rig, tmp_path: Path) -> None:
+    await rig.book([("250.00", 50)], [("250.50", 50)])
+    engine = rig.engine(state_dir=tmp_path)
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=50))
+    assert info.task_id is not None
+    await _until(lambda: _has_live(rig, "250.00"), "first order", rig)
+    await engine.recorder.wait_flushed()
+
+    rig.base.down = True
+    await eventually(lambda: engine.recorder.is_down, "outage noticed")
+    await rig.book([("250.00", 50)], [("250.00", 2), ("250.50", 50)])  # a fill while it is down
+    await eventually(lambda: engine.jobs()[0].executed == 20, "fill counted locally")
+    await rig.book([("250.20", 50)], [("250.50", 50)])  # the bid moves: no new order now
+    # once the job has seen the new book and gone round a few times: still the one order
+    feed = engine._feeds._feeds[rig.sber.uid]
+    await eventually(
+        lambda: feed.book is not None and feed.book.best_bid == Decimal("250.20"),
+        "engine has the new book",
+    )
+    rounds = engine._registry.jobs()[0].rounds
+    await eventually(lambda: engine._registry.jobs()[0].rounds >= rounds + 3, "job went round")
+    assert len(await rig.our_orders()) == 1
+    assert rig.base.progress(info.task_id)[0] == 0 and engine.recorder.pending >= 1
+
+    rig.base.down = False
+    await eventually(lambda: bool(rig.notifier.of(events.BaseRestored)), "Base back")
+    assert rig.base.progress(info.task_id)[0] == 20, "nothing lost"
+    await _until(lambda: _has_live(rig, "250.20"), "order moved after the outage", rig)
+    await rig.book([("250.20", 50)], [("250.20", 10), ("250.50", 50)])
+    await asyncio.wait_for(engine.wait_idle(), 10)
+    await engine.recorder.wait_flushed()
+    assert rig.base.progress(info.task_id)[0] == 50
+    assert _position(await rig.sim.account(), rig.sber.uid) == 50
+
+
 EARLY = datetime(2026, 3, 11, 2, 0, tzinfo=UTC)  # 05:00 Moscow: shares are closed
 
 
