@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bot.engine import events
 from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
+from bot.engine.spreads.prices import engine_spread_prices
 from tests.bot.engine.spreads.harness import Hold, World, eventually, eventually_async
 
 D = Decimal
@@ -302,3 +303,44 @@ async def test_killed_during_the_hedge_before_it_was_sent(world: World) -> None:
     await _finish_after_restart(w, spread_id, done=3, amount=5)
     never_sent = [o for o in w.base.orders.values() if o.client_order_id == hold.request_id]
     assert [o.status for o in never_sent] == ["cancelled"], "recorded but never sent"
+
+
+# --------------------------------------------------------------------------- other shapes
+
+
+async def test_buying_a_future_against_a_nearer_future(world: World) -> None:
+    w = world
+    near = w.near_future
+    await w.set_book(near, [("25050", 20)], [("25060", 20)])
+    await w.set_book(w.far, FAR_BIDS, FAR_ASKS)
+    # buy far at its bid 25300, sell SRH6 down its bids at 25050: spread 250 ≤ 260
+    spread_id = w.base.add_spread(w.far, near, "buy", amount=3, target="260", ratio="1")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    far = await eventually_async(lambda: live_far(w), "far buy order placed")
+    assert far[0]["price"] == "25300" and "BUY" in str(far[0]["direction"])
+    await w.set_book(w.far, FAR_BIDS, [("25300", 3), *FAR_ASKS])  # a seller hits our bid
+
+    async def neutral() -> bool:
+        held = await w.positions()
+        return held.get("SRM6", 0) == 3 and held.get("SRH6", 0) == -3
+
+    await eventually_async(neutral, "bought far, sold near", diag=w.notifier.describe)
+    await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "finished")
+    finished = w.notifier.of(events.JobFinished)[0]
+    assert finished.outcome == "done" and finished.average_spread == D("250")
+
+
+async def test_sprices_data_from_the_simulator(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    (quote,) = await engine_spread_prices(engine._ctx, [w.base.spread_view(spread_id)])
+    assert quote.in_session and quote.error_key is None
+    assert quote.sell is not None and quote.buy is not None
+    assert quote.sell.spread == D("400") and quote.sell.meets_target  # 25400 − 100 × 250.00
+    assert quote.buy.spread == D("310")  # 25300 − 100 × 249.90
+    assert (quote.far_ticker, quote.near_ticker, quote.remaining) == ("SRM6", "SBER", 2)
