@@ -18,7 +18,7 @@ from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.errors import ApiError
 from simulator.instruments import Catalogue, Instrument
-from simulator.market import Level, Market
+from simulator.market import Level, Market, price_limits
 from simulator.orders import (
     BUY,
     CANCELLED,
@@ -43,7 +43,7 @@ from simulator.orders import (
     Order,
     StopOrder,
 )
-from simulator.sessions import Calendar, SessionMode, accepts, is_open
+from simulator.sessions import MOSCOW, Calendar, SessionMode, accepts, is_open
 
 ID_NAMESPACE = uuid.UUID("0d3f2f8e-7a55-4b1e-8a51-9f0e3c6d2b11")
 
@@ -97,6 +97,7 @@ class Exchange:
         self.market_listeners: list[MarketListener] = []
         self._seq = 0
         self._trade_seq = 0
+        self._trading_date = now.astimezone(MOSCOW).date()
         self.open_account(config.account_id, "Simulator", config.money)
 
     # ---- ids --------------------------------------------------------------------------------
@@ -199,6 +200,9 @@ class Exchange:
                 raise ApiError(30100)
             if not inst.on_increment(req.price):
                 raise ApiError(30078)
+            low, high = price_limits(inst, self.market.quote(inst).close_price)
+            if not low <= req.price <= high:
+                raise ApiError(30099)
         if not inst.api_trade_available:
             raise ApiError(30052)
         buy = req.direction == BUY
@@ -513,6 +517,10 @@ class Exchange:
     def tick(self) -> None:
         """Apply the passage of time: stop-order expiry and end-of-day cancellation."""
         now = self.clock.now()
+        day = now.astimezone(MOSCOW).date()
+        if day != self._trading_date:
+            self._trading_date = day
+            self.market.new_day()
         for stop in self.stop_orders.values():
             if (
                 stop.status == STOP_ACTIVE

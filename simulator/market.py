@@ -18,6 +18,8 @@ from decimal import Decimal
 from simulator.instruments import Catalogue, Instrument, carry
 
 BOOK_DEPTH = 50
+#: Price band around the close price (limitDown / limitUp); limit orders outside are refused.
+PRICE_BAND = Decimal("0.2")
 #: Standard deviation of one walk step (relative).
 STEP_SIGMA = 0.002
 #: Standard deviation of the futures basis noise.
@@ -41,6 +43,14 @@ class Book:
 
     def best_ask(self) -> Decimal | None:
         return self.asks[0].price if self.asks else None
+
+
+def price_limits(inst: Instrument, close_price: Decimal) -> tuple[Decimal, Decimal]:
+    """(limitDown, limitUp) for the day."""
+    return (
+        inst.round_price(close_price * (1 - PRICE_BAND)),
+        inst.round_price(close_price * (1 + PRICE_BAND)),
+    )
 
 
 @dataclass
@@ -89,6 +99,8 @@ class Market:
             quote.mid = self.fair_price(fut, quote.basis, now)
         changed = []
         for quote in self.quotes.values():
+            low, high = price_limits(quote.instrument, quote.close_price)
+            quote.mid = min(max(quote.mid, low), high)  # the exchange's price band holds
             self._rebuild(quote, now)
             side = self.rng.random() < 0.5
             touch = quote.book.best_bid() if side else quote.book.best_ask()
@@ -135,6 +147,7 @@ class Market:
         quote.mid = price
         quote.last_price = quote.market_last = price
         quote.last_time = now
+        self._keep_in_band(quote)
         if inst.is_future:
             fair = self.fair_price(inst, 0.0, now)
             quote.basis = float(price / fair) - 1.0 if fair > 0 else 0.0
@@ -146,6 +159,7 @@ class Market:
                     fq.mid = self.fair_price(fut, fq.basis, now)
                     fq.last_price = fq.market_last = fq.mid
                     fq.last_time = now
+                    self._keep_in_band(fq)
                     self._rebuild(fq, now)
 
     def set_book(
@@ -168,6 +182,18 @@ class Market:
         if last_price is not None:
             quote.last_price = quote.market_last = last_price
             quote.last_time = now
+        self._keep_in_band(quote)
+
+    def _keep_in_band(self, quote: Quote) -> None:
+        """A price moved by the control API outside the day's band re-centres the band."""
+        low, high = price_limits(quote.instrument, quote.close_price)
+        if not low <= quote.mid <= high or not low <= quote.last_price <= high:
+            quote.close_price = quote.last_price
+
+    def new_day(self) -> None:
+        """The previous day's last price becomes the close the price band is built on."""
+        for quote in self.quotes.values():
+            quote.close_price = quote.last_price
 
     def record_trade(self, inst: Instrument, price: Decimal, now: datetime) -> None:
         quote = self.quotes[inst.uid]

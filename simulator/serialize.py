@@ -9,7 +9,7 @@ from typing import Any
 from simulator.accounts import Account
 from simulator.codec import money, quotation, timestamp
 from simulator.instruments import Instrument
-from simulator.market import Book, Level, Quote
+from simulator.market import Book, Level, Quote, price_limits
 from simulator.orders import Order, StopOrder
 
 EPOCH = "1970-01-01T00:00:00.000Z"
@@ -118,8 +118,7 @@ def _levels(levels: list[Level], depth: int) -> list[dict[str, Any]]:
 def order_book(quote: Quote, depth: int, book: Book | None = None) -> dict[str, Any]:
     inst = quote.instrument
     book = book or quote.book
-    limit_up = inst.round_price(quote.close_price * Decimal("1.2"))
-    limit_down = inst.round_price(quote.close_price * Decimal("0.8"))
+    limit_down, limit_up = price_limits(inst, quote.close_price)
     book_time = book.time or quote.last_time
     return {
         **_ids(inst),

@@ -61,7 +61,7 @@ async def test_resting_buy_blocks_money_until_cancelled(sim: Any) -> None:
 
 async def test_resting_sell_blocks_the_shares(sim: Any) -> None:
     await place(sim, 5)
-    await place(sim, 2, direction="sell", price="400.00")
+    await place(sim, 2, direction="sell", price="290.00")
     pos = await positions(sim)
     assert [(s["balance"], s["blocked"]) for s in pos["securities"]] == [("30", "20")]
 
@@ -120,6 +120,9 @@ async def test_instrument_flags_refuse_orders(sim: Any) -> None:
     await sim.set_instrument(SBER, apiTradeAvailableFlag=True, buyAvailableFlag=False)
     assert await refused(sim, order(sim, 1)) == (400, "30079")
     assert await refused(sim, order(sim, 1, price="250.001")) == (400, "30078")
+    book = await sim.ok("MarketDataService", "GetOrderBook", {"instrumentId": SBER, "depth": 1})
+    above = dec(book["limitUp"]) + Decimal("0.01")
+    assert await refused(sim, order(sim, 1, price=str(above))) == (400, "30099")
     assert await refused(sim, order(sim, 1, instrument="NOPE_TQBR")) == (404, "50002")
     bad_account = {**order(sim, 1), "accountId": "nobody"}
     assert await refused(sim, bad_account) == (404, "50004")
