@@ -140,6 +140,8 @@ class SpreadRun:
         self.machine: m.SpreadMachine | None = None
         self._orders: dict[str, TrackedOrder] = {}
         self._tallies: dict[str, _Tally] = {}
+        self._mid_by_client: dict[str, str] = {}
+        self._wake: dict[str, asyncio.Event] = {}
         self._inbox: asyncio.Queue[_Msg] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[LegName, SessionState] = {}
@@ -413,21 +415,43 @@ class SpreadRun:
         self._absorb(mid, fills)
         self._inbox.put_nowait(_OrderChanged(mid))
 
+    def order_event(self, client_order_id: str) -> None:
+        """Something happened to this order (e.g. the broker's order-state stream saw a fill):
+        ask the broker for its state now instead of at the next poll."""
+        mid = self._mid_by_client.get(client_order_id)
+        if mid is not None:
+            self._wake.setdefault(mid, asyncio.Event()).set()
+
     async def _follow(self, mid: str) -> None:
-        """Ask the broker for a live order's state until it is final."""
+        """Ask the broker for a live order's state until it is final: every poll interval, or
+        at once when `order_event` says something happened."""
         order = self._orders[mid]
+        self._mid_by_client[order.client_order_id] = mid
+        wake = self._wake.setdefault(mid, asyncio.Event())
         interval = self.ctx.options.poll_interval
-        while not order.is_final:
-            await self.ctx.clock.sleep(interval)
-            before = (order.status, order.lots_executed)
-            try:
-                fills = await self.ctx.desk.sync(order)
-            except broker_errors.BrokerError as exc:
-                log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
-                continue
-            self._absorb(mid, fills)
-            if fills or (order.status, order.lots_executed) != before:
-                self._inbox.put_nowait(_OrderChanged(mid))
+        try:
+            while not order.is_final:
+                if not wake.is_set():
+                    sleeper = asyncio.ensure_future(self.ctx.clock.sleep(interval))
+                    waker = asyncio.ensure_future(wake.wait())
+                    try:
+                        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        sleeper.cancel()
+                        waker.cancel()
+                wake.clear()
+                before = (order.status, order.lots_executed)
+                try:
+                    fills = await self.ctx.desk.sync(order)
+                except broker_errors.BrokerError as exc:
+                    log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
+                    continue
+                self._absorb(mid, fills)
+                if fills or (order.status, order.lots_executed) != before:
+                    self._inbox.put_nowait(_OrderChanged(mid))
+        finally:
+            self._mid_by_client.pop(order.client_order_id, None)
+            self._wake.pop(mid, None)
 
     # ------------------------------------------------------------------ watchers
 
@@ -607,14 +631,20 @@ def start_spread(
     tuning: SpreadTuning | None = None,
     read_session: SessionReader | None = None,
     on_end: Callable[[Job], None] | None = None,
+    on_run: Callable[[SpreadRun], None] | None = None,
 ) -> Job:
-    """Start one spread job in the registry (UserError 'job_already_running' if it runs)."""
+    """Start one spread job in the registry (UserError 'job_already_running' if it runs).
+    `on_run` receives the SpreadRun (e.g. to route order-state stream events to
+    `SpreadRun.order_event`); `on_end` is called when the job ends."""
 
     async def run(job: Job) -> None:
         try:
-            await SpreadRun(
+            spread_run = SpreadRun(
                 ctx, spread, job, settings, tuning=tuning, read_session=read_session
-            ).run()
+            )
+            if on_run is not None:
+                on_run(spread_run)
+            await spread_run.run()
         finally:
             if on_end is not None:
                 on_end(job)

@@ -34,7 +34,7 @@ from bot.engine.broker_port import BrokerPort
 from bot.engine.jobs import Job
 from bot.engine.options import EngineOptions
 from bot.engine.sessions import SessionState
-from bot.engine.spreads.job import start_spread
+from bot.engine.spreads.job import SpreadRun, start_spread
 from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.tinvest_port import TInvestPort
 from bot.engine.trader import Engine
@@ -403,7 +403,9 @@ class World:
     sessions: SessionSwitch = field(default_factory=SessionSwitch)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
-    def engine(self, *, stream: bool = True) -> tuple[Engine, ProxyBroker]:
+    def engine(
+        self, *, stream: bool = True, options: EngineOptions = FAST
+    ) -> tuple[Engine, ProxyBroker]:
         config = replace(
             BrokerConfig.simulator(token=self.sim.token, account_id=self.sim.account_id),
             rest_url=self.sim.rest_url,
@@ -421,12 +423,18 @@ class World:
             mode="paper",
             clock=SimClock(),
             state_dir=self.state_dir,
-            options=FAST,
+            options=options,
         )
         self.engines.append((engine, broker, base))
         return engine, broker
 
-    def run_spread(self, engine: Engine, spread_id: int, tuning: SpreadTuning = TUNING) -> Job:
+    def run_spread(
+        self,
+        engine: Engine,
+        spread_id: int,
+        tuning: SpreadTuning = TUNING,
+        on_run: Callable[[SpreadRun], None] | None = None,
+    ) -> Job:
         ctx = engine._ctx
         registry = engine._registry
         return start_spread(
@@ -436,6 +444,7 @@ class World:
             self.base.trading_settings,
             tuning=tuning,
             read_session=self.sessions.read,
+            on_run=on_run,
         )
 
     async def kill(self, engine: Engine) -> None:

@@ -4,12 +4,14 @@ stream fallback, kills and restarts."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 
 from bot.engine import events
+from bot.engine.spreads.job import SpreadRun
 from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
 from bot.engine.spreads.prices import engine_spread_prices
-from tests.bot.engine.spreads.harness import Hold, World, eventually, eventually_async
+from tests.bot.engine.spreads.harness import FAST, Hold, World, eventually, eventually_async
 
 D = Decimal
 
@@ -344,3 +346,18 @@ async def test_sprices_data_from_the_simulator(world: World) -> None:
     assert quote.sell.spread == D("400") and quote.sell.meets_target  # 25400 − 100 × 250.00
     assert quote.buy.spread == D("310")  # 25300 − 100 × 249.90
     assert (quote.far_ticker, quote.near_ticker, quote.remaining) == ("SRM6", "SBER", 2)
+
+
+async def test_an_order_event_hedges_without_waiting_for_the_poll(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    # polling the order state once an hour: only the order event can reveal the fill in time
+    engine, _broker = w.engine(options=replace(FAST, poll_interval=3600.0))
+    await engine.start()
+    runs: list[SpreadRun] = []
+    w.run_spread(engine, spread_id, on_run=runs.append)
+    far = (await eventually_async(lambda: live_far(w), "far order placed"))[0]
+    await fill_far(w, 2)
+    runs[0].order_event(str(far["requestId"]))
+    await eventually_async(lambda: hedged(w, 2), "hedged on the order event")
