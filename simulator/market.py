@@ -129,11 +129,14 @@ class Market:
         if best_bid <= 0:
             best_bid, best_ask = tick, tick * (1 + spread_ticks)
         bids, asks = [], []
+        rand = self.rng.random
         for i in range(BOOK_DEPTH):
-            bid_price = best_bid - i * tick
+            scale = 1 + i // 10  # deeper levels hold more
+            offset = i * tick
+            bid_price = best_bid - offset
             if bid_price > 0:
-                bids.append(Level(bid_price, self.rng.randint(1, 40) * (1 + i // 10)))
-            asks.append(Level(best_ask + i * tick, self.rng.randint(1, 40) * (1 + i // 10)))
+                bids.append(Level(bid_price, (1 + int(rand() * 40)) * scale))
+            asks.append(Level(best_ask + offset, (1 + int(rand() * 40)) * scale))
         quote.book = Book(bids, asks, now)
 
     # ---- control --------------------------------------------------------------------------

@@ -7,6 +7,8 @@
         await sim.call("OrdersService", "PostOrder", {...})   # -> (status, body, headers)
         await sim.set_price("SBER_TQBR", "250.5")
 
+Or as a fixture: import :func:`simulator` into a conftest.
+
 Defaults suit tests: the clock is frozen (at ``DEFAULT_START``, a weekday in the main session,
 unless ``start_time=`` or ``always_open=True`` is given), the walk moves only on demand
 (``walk_interval=0``), rate limits are off (``rate_scale=0``) unless given.
@@ -22,10 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import SimConfig
+from simulator.state import SIM_KEY, Simulator
 
 #: Wednesday 2026-03-11 12:00 Moscow (09:00 UTC): shares and futures both in the main session.
 DEFAULT_START = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
@@ -46,6 +50,11 @@ class SimHandle:
     token: str
     app: web.Application
     session: aiohttp.ClientSession
+
+    @property
+    def simulator(self) -> Simulator:
+        """The in-process simulator itself (exchange, clock, faults) for white-box checks."""
+        return self.app[SIM_KEY]
 
     @property
     def rest_url(self) -> str:
@@ -214,3 +223,11 @@ async def running_simulator(
     finally:
         await session.close()
         await runner.cleanup()
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[SimHandle]:
+    """A fixture other test packages can import into their conftest:
+    ``from tests.support.sim import simulator  # noqa: F401``."""
+    async with running_simulator() as handle:
+        yield handle
