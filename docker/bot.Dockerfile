@@ -27,8 +27,9 @@ COPY docker/healthcheck.py /app/docker/
 RUN mkdir -p /app/var/bot && chown -R trademan:trademan /app/var
 USER 10001:10001
 VOLUME ["/app/var"]
-# The bot serves no port; the check says the main process is alive (restart policy does the rest).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "/app/docker/healthcheck.py", "pid1"]
+# The bot serves no port. Healthy while it keeps touching its heartbeat file (a stuck event loop
+# shows as unhealthy); until it has written one, while its main process is alive.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py", "heartbeat", "/app/var/bot/heartbeat", "180"]
 ENTRYPOINT ["python", "-m", "bot"]
 CMD ["run"]

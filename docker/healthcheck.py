@@ -12,6 +12,7 @@ import http.client
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,6 +69,22 @@ def check_pid1(proc: Path = Path("/proc/1/stat")) -> tuple[bool, str]:
     return True, f"main process state {state}"
 
 
+PID1_STAT = Path("/proc/1/stat")
+
+
+def check_heartbeat(path: Path, max_age: float, proc: Path = PID1_STAT) -> tuple[bool, str]:
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        ok, message = check_pid1(proc)
+        return ok, f"no heartbeat file {path} yet; {message}"
+    except OSError as exc:
+        return False, f"{path}: {exc}"
+    if age > max_age:
+        return False, f"heartbeat {path} is {age:.0f} s old (limit {max_age:g} s)"
+    return True, f"heartbeat {age:.0f} s old"
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "http":
         ok, message = check_http(argv[1])
@@ -75,6 +92,8 @@ def main(argv: list[str]) -> int:
         ok, message = check_tcp(argv[1], int(argv[2]))
     elif argv == ["pid1"]:
         ok, message = check_pid1()
+    elif len(argv) == 3 and argv[0] == "heartbeat" and argv[2].isdigit():
+        ok, message = check_heartbeat(Path(argv[1]), float(argv[2]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -162,3 +162,25 @@ def test_psycopg_pure_python_over_system_libpq_reaches_postgresql() -> None:
         pytest.skip(f"PostgreSQL at DATABASE_URL not reachable: {result.stderr[-300:]}")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "42"
+
+
+def test_healthcheck_heartbeat_fresh_stale_and_absent(tmp_path: Path) -> None:
+    healthcheck = load("healthcheck")
+    beat = tmp_path / "heartbeat"
+    alive = tmp_path / "stat"
+    alive.write_text("1 (python) S 0\n")
+    ok, message = healthcheck.check_heartbeat(beat, 180, proc=alive)
+    assert ok and "no heartbeat file" in message
+    beat.touch()
+    ok, message = healthcheck.check_heartbeat(beat, 180, proc=alive)
+    assert ok, message
+    old = beat.stat().st_mtime - 600
+    os.utime(beat, (old, old))
+    ok, message = healthcheck.check_heartbeat(beat, 180, proc=alive)
+    assert not ok and "limit 180 s" in message
+
+
+def test_bot_image_checks_the_heartbeat_in_its_state_volume() -> None:
+    dockerfile = (REPO / "docker" / "bot.Dockerfile").read_text()
+    assert '"heartbeat", "/app/var/bot/heartbeat", "180"' in dockerfile
+    assert "BOT_STATE_DIR=/app/var/bot" in dockerfile
