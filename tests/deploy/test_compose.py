@@ -280,3 +280,9 @@ def test_the_bot_accepts_the_environment_compose_gives_it(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [mode, rest_url, "http://base:8000/api/v1/", "/app/var/bot"]
+
+
+def test_the_bot_has_time_to_cancel_its_orders_on_stop(compose: dict[str, Any]) -> None:
+    svc = services(compose)
+    assert svc["bot"]["stop_grace_period"] == "60s"
+    assert not svc["bot"].get("init"), "the bot's health check expects the bot as PID 1"
