@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy.conftest import COMPOSE_VAR, REPO, SECRETS, parse_env_file
 
@@ -159,26 +160,47 @@ def test_bot_has_the_run_command_the_image_starts() -> None:
     assert re.search(r"\brun\b", help_text) and re.search(r"\bconsole\b", help_text), help_text
 
 
-def test_compose_file_parses_with_docker_compose_when_available(tmp_path: Path) -> None:
-    """`docker compose config` is the authority; most machines here only have the client."""
-    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip("docker compose is not installed: structure checked by the tests above")
-    env_file = tmp_path / ".env"
+def compose_command() -> list[str] | None:
+    """`docker compose` (v2), else the older `docker-compose` (v1), else None."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        try:
+            probe = subprocess.run([*command, "version"], capture_output=True, text=True)
+        except FileNotFoundError:
+            continue
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def test_compose_file_passes_docker_compose_config(tmp_path: Path) -> None:
+    """`docker compose config` is the authority on the file's schema and interpolation."""
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither docker compose nor docker-compose is installed: structure only")
+    compose_file = tmp_path / "docker-compose.yml"
+    text = COMPOSE_TEXT
+    if command == ["docker-compose"]:  # v1 predates the top-level project name
+        text = re.sub(r"^name: .*\n", "", text, flags=re.M)
+    compose_file.write_text(text)
     values = parse_env_file(REPO / ".env.example")
     values.update({s: "x" * 40 for s in SECRETS}, DJANGO_ALLOWED_HOSTS="trademan.local")
     values.update(TELEGRAM_OWNER_IDS="1")
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    base = [*command, "--project-directory", str(tmp_path), "-f", str(compose_file)]
     result = subprocess.run(
-        [
-            *("docker", "compose", "--project-directory", str(tmp_path)),
-            *("-f", str(REPO / "docker-compose.yml"), "--profile", "paper", "config", "-q"),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
+        [*base, "--profile", "paper", "config"], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+    rendered = yaml.safe_load(result.stdout)
+    assert set(rendered["services"]) == {"db", "base", "nginx", "bot", "simulator"}
+    assert rendered["services"]["base"]["environment"]["DJANGO_SECRET_KEY"] == "x" * 40
+    # Without a secret, compose refuses and says which one.
+    (tmp_path / ".env").write_text(
+        "".join(f"{k}={v}\n" for k, v in values.items() if k != "POSTGRES_PASSWORD")
+    )
+    refused = subprocess.run([*base, "config"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "POSTGRES_PASSWORD" in refused.stderr
 
 
 class MissingVariable(Exception):
