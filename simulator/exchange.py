@@ -59,13 +59,6 @@ MarketListener = Callable[[list[Instrument]], None]
 
 
 @dataclass
-class InstrumentOverride:
-    """Flags the control API can force on an instrument."""
-
-    trading_status: str | None = None
-
-
-@dataclass
 class NewOrder:
     account_id: str
     instrument_id: str
