@@ -47,8 +47,8 @@ class TrademanAutoSchema(AutoSchema):
         codes = ["401", "403"]
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.append("400")
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")  # unknown object, or a page past the end
         if self.method in ("POST", "PATCH", "PUT"):
             codes.append("409")
         if getattr(self.view, "authentication_classes", None) == []:
