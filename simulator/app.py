@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from simulator import control, rest
+from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.errors import ApiError
 from simulator.state import SIM_KEY, Simulator
@@ -73,10 +74,12 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     sim.streams.disconnect_all()
 
 
-def create_app(config: SimConfig | None = None) -> web.Application:
+def create_app(config: SimConfig | None = None, clock: SimClock | None = None) -> web.Application:
+    """The simulator as an aiohttp application; ``clock`` injects a clock (tests keep a
+    reference and move it), otherwise ``config.start_time`` decides (frozen or wall clock)."""
     config = config or SimConfig()
     app = web.Application()
-    app[SIM_KEY] = Simulator(config)
+    app[SIM_KEY] = Simulator(config, clock)
     app.router.add_post("/rest/{method:.+}", rest.handle)
     app.router.add_get(f"/ws/{MARKET_DATA_PATH}", market_data_stream)
     app.router.add_get(f"/ws/{ORDER_STATE_PATH}", order_state_stream)

@@ -17,9 +17,9 @@ from simulator.stream import StreamHub
 
 
 class Simulator:
-    def __init__(self, config: SimConfig) -> None:
+    def __init__(self, config: SimConfig, clock: SimClock | None = None) -> None:
         self.config = config
-        self.clock = SimClock(config.start_time)
+        self.clock = clock or SimClock(config.start_time)
         self.exchange = Exchange(config, self.clock)
         self.api = BrokerApi(self.exchange)
         self.limiter = RateLimiter(config.rate_scale)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from simulator.clock import SimClock
 from tests.simulator.helpers import SBER, order, place, positions, refused, state
 from tests.support.sim import running_simulator
 
@@ -136,3 +137,12 @@ async def test_holidays_are_closed() -> None:
         await place(sim, 1)
         await sim.set_clock(datetime(2026, 6, 12, 9, 0, tzinfo=UTC))  # Russia Day, a Friday
         assert await refused(sim, order(sim, 1)) == (400, "30097")
+
+
+async def test_an_injected_clock_drives_the_sessions() -> None:
+    clock = SimClock(SATURDAY_NOON)
+    async with running_simulator(clock=clock) as sim:
+        assert await refused(sim, order(sim, 1)) == (400, "30097")
+        clock.advance(2 * 24 * 3600)  # Monday noon
+        await place(sim, 1)
+        assert (await sim.state())["time"] == "2026-03-16T09:00:00.000Z"

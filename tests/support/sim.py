@@ -28,6 +28,7 @@ import pytest
 from aiohttp import web
 
 from simulator.app import create_app
+from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.state import SIM_KEY, Simulator
 
@@ -194,8 +195,14 @@ async def running_simulator(
     token: str | None = None,
     account_id: str = "sim-account-1",
     money: Decimal = Decimal(10_000_000),
+    clock: SimClock | None = None,
 ) -> AsyncIterator[SimHandle]:
-    """Start the simulator on 127.0.0.1:<random port>; stop it on exit."""
+    """Start the simulator on 127.0.0.1:<random port>; stop it on exit.
+
+    ``clock`` injects a ``simulator.clock.SimClock`` the test keeps and moves directly
+    (``clock.advance(seconds)``, ``clock.set(moment)``); otherwise the clock is frozen at
+    ``start_time`` (``None``: the wall clock) and moves through ``advance_clock``/``set_clock``.
+    """
     config = SimConfig(
         host="127.0.0.1",
         port=0,
@@ -209,7 +216,7 @@ async def running_simulator(
         ping_interval=ping_interval,
         start_time=start_time,
     )
-    app = create_app(config)
+    app = create_app(config, clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
