@@ -1,0 +1,1 @@
+"""The exchange simulator: T-Invest REST/WebSocket JSON over an embedded MOEX-like exchange."""

@@ -10,11 +10,12 @@ Times are the published 2025–26 schedule; see ``../shared/tinvest/NOTES.md`` s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+#: Moscow time has been UTC+3 all year since 2014; a fixed offset needs no tz database (the
+#: simulator's image may not ship one).
+MOSCOW = timezone(timedelta(hours=3), "MSK")
 
 #: Fixed-date exchange holidays (month, day). An approximation of the MOEX calendar.
 HOLIDAYS: frozenset[tuple[int, int]] = frozenset(
