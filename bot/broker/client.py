@@ -105,6 +105,7 @@ class TInvestClient:
             clock=clock,
             on_wait=on_rate_limit_wait,
             report_threshold=config.rate_limit_report_threshold,
+            global_per_second=config.rate_limit_global_per_second,
         )
         self._rest = RestTransport(config, limiter=self.limiter, http_transport=http_transport)
 

@@ -46,6 +46,8 @@ class BrokerConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # 1.0 = the documented limits; 0.5 = use half of them (leave room for other apps).
     rate_limit_scale: float = 1.0
+    # The documented ceiling on total traffic (requests per second); None = no global bucket.
+    rate_limit_global_per_second: int | None = 50
     # Multiplies every rate-limit window and reset (1.0 on a real broker; tests and benchmarks
     # against a simulator with a fast clock shrink it, e.g. 0.01: a minute lasts 0.6 s).
     rate_limit_time_scale: float = 1.0
