@@ -28,6 +28,7 @@ import aiohttp
 from bot.broker import parse
 from bot.broker.config import BrokerConfig
 from bot.broker.errors import BrokerError
+from bot.broker.transport import ssl_context
 from bot.broker.types import LastPrice, OrderBook, OrderState, OrderTrade
 
 if TYPE_CHECKING:
@@ -183,12 +184,8 @@ class _Reconnecting:
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = None
-            if self.config.ca_bundle:
-                import ssl
-
-                ctx = ssl.create_default_context(cafile=self.config.ca_bundle)
-                connector = aiohttp.TCPConnector(ssl=ctx)
+            ctx = ssl_context(self.config)
+            connector = aiohttp.TCPConnector(ssl=ctx) if ctx is not None else None
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 

@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +52,19 @@ class Reply:
     status: int
 
 
+def ssl_context(config: BrokerConfig) -> ssl.SSLContext | None:
+    """Verification against the system CAs plus `ca_bundle` (e.g. the Russian Trusted Root CA
+    that signs invest-public-api.tbank.ru); None = the defaults. Never turns verification off."""
+    if not config.ca_bundle:
+        return None
+    ctx = ssl.create_default_context()
+    try:
+        ctx.load_verify_locations(cafile=config.ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load the CA bundle {config.ca_bundle!r}: {exc}") from None
+    return ctx
+
+
 class RestTransport:
     def __init__(
         self,
@@ -72,7 +86,7 @@ class RestTransport:
         self._order_timeout = httpx.Timeout(
             connect=t.connect, read=t.order, write=t.order, pool=t.pool
         )
-        verify: str | bool = config.ca_bundle if config.ca_bundle else True
+        verify: ssl.SSLContext | bool = ssl_context(config) or True
         self._http = httpx.AsyncClient(
             base_url=config.rest_url.rstrip("/") + "/",
             headers={

@@ -1,5 +1,6 @@
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
@@ -165,7 +166,10 @@ async def test_reconnects_and_resubscribes(ws_server) -> None:
     await client.close()
 
 
-async def test_falls_back_to_polling_and_returns_to_the_stream(ws_server) -> None:
+async def test_falls_back_to_polling_and_returns_to_the_stream(
+    ws_server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     fake, url = ws_server
     fake.refuse = True
     polled: list[str] = []
@@ -188,6 +192,8 @@ async def test_falls_back_to_polling_and_returns_to_the_stream(ws_server) -> Non
     assert len(polled) <= n + 1  # polling stopped once the stream was back
     await it.aclose()
     await client.close()
+    assert "503" in caplog.text  # the refusal was logged...
+    assert TOKEN not in caplog.text  # ...without the token
 
 
 async def test_a_dead_stream_is_detected_by_silence(ws_server) -> None:
