@@ -21,6 +21,7 @@ Neither ever contains the token (the transport scrubs it from broker messages).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -316,5 +317,7 @@ def reset_seconds(headers: Mapping[str, str]) -> float | None:
     try:
         value = float(raw.split(",")[0].strip())
     except ValueError:
+        return None
+    if not math.isfinite(value):
         return None
     return max(value, 0.0)

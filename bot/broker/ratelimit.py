@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -247,6 +248,8 @@ class RateLimiter:
             remaining = int(raw_remaining.split(",")[0].strip())
             reset = float(raw_reset.split(",")[0].strip())
         except ValueError:
+            return
+        if not math.isfinite(reset) or reset < 0:
             return
         now = self.clock.now()
         b.server_remaining = remaining

@@ -356,6 +356,17 @@ class MarketDataStream(_Reconnecting):
         finally:
             sub.close()
 
+    async def close(self) -> None:
+        """Close the connection; every open subscription's iteration ends."""
+        self._closing = True
+        for entry in list(self._books.values()):
+            for book_sub in list(entry.subs):
+                book_sub.close()
+        for price_subs in list(self._prices.values()):
+            for price_sub in list(price_subs):
+                price_sub.close()
+        await super().close()
+
     @property
     def subscriptions(self) -> dict[str, list[str]]:
         return {
@@ -368,7 +379,7 @@ class MarketDataStream(_Reconnecting):
     def _later(self, make: Callable[[], Awaitable[None]]) -> None:
         """Send a (un)subscription now if connected; otherwise `_on_connected` sends the whole
         current set when the connection comes up."""
-        if self._ws is None or self._ws.closed:
+        if self._closing or self._ws is None or self._ws.closed:
             return
         task = asyncio.ensure_future(make())
         task.add_done_callback(_log_failure)
@@ -536,7 +547,7 @@ class OrderStateStream(_Reconnecting):
     ) -> None:
         super().__init__(config, client, settings, session)
         self.account_id = account_id or config.account_id
-        self._queue: asyncio.Queue[OrderState] = asyncio.Queue()
+        self._queue: asyncio.Queue[OrderState | None] = asyncio.Queue()
         self._seen: dict[str, tuple[str, int]] = {}  # order id -> (status, lots executed)
         self._active: set[str] = set()
 
@@ -547,7 +558,14 @@ class OrderStateStream(_Reconnecting):
     async def __anext__(self) -> OrderState:
         if self._closing:
             raise StopAsyncIteration
-        return await self._queue.get()
+        state = await self._queue.get()
+        if state is None:  # closed while waiting
+            raise StopAsyncIteration
+        return state
+
+    async def close(self) -> None:
+        self._queue.put_nowait(None)
+        await super().close()
 
     async def _on_connected(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._ws = ws

@@ -145,3 +145,12 @@ def test_header_lookup() -> None:
     h = {"Grpc-Metadata-X-Ratelimit-Limit": "300, 300;w=60"}
     assert header(h, "x-ratelimit-limit") == "300, 300;w=60"
     assert header(h, "x-ratelimit-remaining") is None
+
+
+@pytest.mark.parametrize("reset", ["nan", "inf", "-5", "soon"])
+def test_odd_reset_headers_are_ignored_or_clamped(reset: str) -> None:
+    err = error_from_response(
+        http_status=429, body=b"", headers={"x-ratelimit-reset": reset}, method="PostOrder"
+    )
+    assert isinstance(err, RateLimited)
+    assert err.reset_seconds in (None, 0.0)

@@ -291,3 +291,21 @@ async def test_order_state_fallback_polls_orders(ws_server) -> None:
     final = await asyncio.wait_for(anext(it), 10)
     assert final.status is OrderStatus.FILL and final.lots_executed == 3
     await client.close()
+
+
+async def test_closing_ends_the_iterations(ws_server) -> None:
+    _fake, url = ws_server
+    client = TInvestClient(
+        config(ws_url=url), stream_settings=FAST, http_transport=rest_books([]).transport()
+    )
+    books = client.market_stream.subscribe_order_book("uid-1", 10)
+    await asyncio.wait_for(anext(books), 10)
+    orders = client.order_state_stream()
+    order_it = aiter(orders)
+    waiting_book = asyncio.ensure_future(anext(books))
+    waiting_order = asyncio.ensure_future(anext(order_it))
+    await asyncio.sleep(0)
+    await client.close()
+    for fut in (waiting_book, waiting_order):
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(fut, 10)
