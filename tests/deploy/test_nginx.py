@@ -149,6 +149,32 @@ def test_static_files_pass_through_and_are_cached(proxy: int) -> None:
     assert second.body == first.body
 
 
+def test_static_files_are_compressed_for_clients_that_accept_it(proxy: int) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", proxy, timeout=10)
+    conn.request(
+        "GET",
+        "/static/admin/css/base.css",
+        headers={"Host": "trademan.local", "Accept-Encoding": "gzip"},
+    )
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    assert answer.status == 200
+    assert answer.getheader("content-encoding") == "gzip"
+    # Pages with CSRF tokens are never compressed (BREACH).
+    page = http.client.HTTPConnection("127.0.0.1", proxy, timeout=10)
+    page.request(
+        "GET", "/admin/login/", headers={"Host": "trademan.local", "Accept-Encoding": "gzip"}
+    )
+    login = page.getresponse()
+    login.read()
+    page.close()
+    assert login.status == 200
+    assert login.getheader("content-encoding") is None
+
+
 def test_admin_redirects_to_its_login_through_nginx(proxy: int) -> None:
     response = http_get(proxy, "/admin/")
     assert response.status == 302
