@@ -200,3 +200,25 @@ def test_base_starts_on_postgresql(
     skip_if_health_missing(response.status)
     assert response.status == 200, response.body[:500]
     assert json.loads(response.body)["database"] == "ok"
+
+
+def test_migrations_can_be_skipped(entrypoint_runner: EntrypointRunner) -> None:
+    proc = entrypoint_runner(
+        sys.executable, "trademan/manage.py", "showmigrations", "auth", DJANGO_MIGRATE="0"
+    )
+    code = proc.popen.wait(timeout=120)
+    assert code == 0, proc.output()
+    assert "[ ] 0001_initial" in proc.output()
+    assert "Running migrations" not in proc.output()
+
+
+def test_entry_script_passes_shellcheck() -> None:
+    import shutil
+
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    result = subprocess.run(
+        [shellcheck, str(REPO / "docker" / "base-entrypoint.sh")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
