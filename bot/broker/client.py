@@ -29,7 +29,7 @@ import httpx
 from bot.broker import parse
 from bot.broker.config import BrokerConfig
 from bot.broker.errors import InvalidArgument, NotFound, OrderOutcomeUnknown
-from bot.broker.money import decimal_to_quotation
+from bot.broker.money import decimal_to_money_value, decimal_to_quotation
 from bot.broker.ratelimit import Clock, RateLimiter, WaitHook
 from bot.broker.stream import MarketDataStream, OrderStateStream, StreamSettings, Subscription
 from bot.broker.transport import Reply, RestTransport
@@ -46,6 +46,7 @@ from bot.broker.types import (
     LastPrice,
     MarginAttributes,
     MaxLots,
+    Money,
     OrderBook,
     OrderDirection,
     OrderIdType,
@@ -599,6 +600,32 @@ class TInvestClient:
             "OperationsService", "GetPositions", {"accountId": self._account(account_id)}
         )
         return parse.positions(data)
+
+    # ============================================================ sandbox
+
+    async def open_sandbox_account(self, name: str = "") -> str:
+        """A new sandbox account (the broker's sandbox host or the simulator); its id."""
+        body: dict[str, Any] = {"name": name} if name else {}
+        data = await self._body("SandboxService", "OpenSandboxAccount", body)
+        return parse.s(data, "accountId")
+
+    async def get_sandbox_accounts(self) -> list[Account]:
+        data = await self._body("SandboxService", "GetSandboxAccounts", {})
+        return [parse.account(parse._obj(a)) for a in parse._list(data.get("accounts"))]
+
+    async def sandbox_pay_in(
+        self, amount: Decimal, *, account_id: str | None = None, currency: str = "RUB"
+    ) -> Money | None:
+        """Top up a sandbox account (roubles only at the broker); returns the new balance."""
+        data = await self._body(
+            "SandboxService",
+            "SandboxPayIn",
+            {
+                "accountId": self._account(account_id),
+                "amount": decimal_to_money_value(amount, currency),
+            },
+        )
+        return parse.money(data, "balance")
 
 
 def _check_order_args(order_id: str, lots: int, direction: object) -> None:

@@ -59,6 +59,9 @@ CLIENT_METHODS = {
     "StopOrdersService/CancelStopOrder",
     "OperationsService/GetPortfolio",
     "OperationsService/GetPositions",
+    "SandboxService/OpenSandboxAccount",
+    "SandboxService/GetSandboxAccounts",
+    "SandboxService/SandboxPayIn",
 }
 
 
@@ -141,6 +144,9 @@ async def test_every_request_matches_the_contract(sim: SimHandle) -> None:
         await c.get_positions()
         # a negative price and a market order (no price) are encoded per the contract too
         await c.get_max_lots(fut.uid, Decimal("-0.05"))
+        new_account = await c.open_sandbox_account("contract")
+        await c.get_sandbox_accounts()
+        await c.sandbox_pay_in(Decimal("1000.50"), account_id=new_account)
     await recorder.aclose()
 
     seen = {name for name, _ in recorder.requests}

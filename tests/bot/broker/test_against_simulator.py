@@ -317,3 +317,12 @@ async def test_order_state_stream_reports_fills(sim: SimHandle, client: TInvestC
     while state.request_id != key or state.status is not OrderStatus.FILL:
         state = await asyncio.wait_for(anext(it), 10)
     assert state.trades and sum(t.quantity for t in state.trades) == 1
+
+
+async def test_sandbox_accounts(client: TInvestClient) -> None:
+    new_id = await client.open_sandbox_account("second")
+    assert new_id in {a.id for a in await client.get_sandbox_accounts()}
+    balance = await client.sandbox_pay_in(Decimal("1000.50"), account_id=new_id)
+    assert balance is not None and balance.currency == "RUB"
+    positions = await client.get_positions(account_id=new_id)
+    assert positions.money_in("RUB") == balance.amount
