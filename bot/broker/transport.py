@@ -186,6 +186,10 @@ class RestTransport:
             ) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise _SentButNoAnswer(self._redact(f"{type(exc).__name__}: {exc}")) from None
+        except httpx.HTTPError as exc:  # bad URL, unsupported scheme, proxy trouble...
+            raise BrokerConnectionError(
+                self._redact(f"{type(exc).__name__}: {exc}"), method=method
+            ) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         tracking_id = header(resp.headers, "x-tracking-id") or ""
         self.limiter.observe(service, method, resp.headers)

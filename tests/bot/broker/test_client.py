@@ -428,3 +428,13 @@ async def test_not_found(broker: FakeBroker, client: TInvestClient) -> None:
     }
     with pytest.raises(ValueError, match="class_code"):
         await client.share_by(ticker="SBER")
+
+
+async def test_a_bad_url_is_a_clear_connection_error() -> None:
+    client = TInvestClient(config(rest_url="ftp://broker.test/rest"))
+    from bot.broker.errors import BrokerConnectionError
+
+    with pytest.raises(BrokerConnectionError) as err:
+        await client.get_accounts()
+    await client.close()
+    assert "UnsupportedProtocol" in str(err.value) and TOKEN not in str(err.value)
