@@ -27,6 +27,8 @@ from bot.engine.trader import Engine
 
 log = logging.getLogger(__name__)
 
+CLOSE_TIMEOUT = 60.0  # seconds for the engine to stop its jobs and flush its records
+
 
 class AppStartError(Exception):
     """The stack cannot start; the message says what to fix (shown without a traceback)."""
@@ -39,9 +41,16 @@ class App:
     base: BaseClient
     account_id: str
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:  # noqa: ASYNC109
+        """Stop the engine (jobs cancel their orders), bounded: a shutdown must never hang."""
+        closing = asyncio.ensure_future(self.trader.close())
         try:
-            await self.trader.close()
+            done, _ = await asyncio.wait({closing}, timeout=timeout)
+            if not done:
+                log.error("the engine did not stop within %s s; leaving anyway", timeout)
+                closing.cancel()
+            elif closing.exception() is not None:
+                log.error("the engine failed while stopping", exc_info=closing.exception())
         finally:
             with contextlib.suppress(Exception):
                 await self.broker.close()

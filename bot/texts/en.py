@@ -66,6 +66,7 @@ TEXTS: dict[str, str] = {
     "stop.started": "Stopping {what}…",
     "stop.what_all": "every running task",
     "stop.what_one": "task #{id}",
+    "stop.button_answer": "Stopping #{id}…",
     "stop.none": "No running tasks to stop.",
     "stop.done": "Stopped: {count}.",
     "stop.line": "#{id} {title}: [{executed}/{amount}]{average}",

@@ -65,6 +65,7 @@ TEXTS: dict[str, str] = {
     "stop.started": "Останавливаю {what}…",
     "stop.what_all": "все работающие задачи",
     "stop.what_one": "задачу #{id}",
+    "stop.button_answer": "Останавливаю #{id}…",
     "stop.none": "Нет работающих задач.",
     "stop.done": "Остановлено: {count}.",
     "stop.line": "#{id} {title}: [{executed}/{amount}]{average}",

@@ -76,7 +76,7 @@ async def test_lines_are_commands_and_a_number_presses_a_button() -> None:
     assert "» /sell 10 SBER" in text
     assert "Selling 10 SBER…" in text
     assert "[1] Stop #1" in text
-    assert "  (task #1)" in text  # the button press was answered
+    assert "  (Stopping #1…)" in text  # the button press was answered
     assert "Stopped: 1." in text
     assert text.rstrip().endswith("« No running tasks.")
     assert ("stop", "1") in trader.calls

@@ -47,7 +47,7 @@ def make_router() -> Router:
         query: CallbackQuery, callback_data: StopJob, trader: Trader, texts: Texts, outbox: Outbox
     ) -> None:
         with contextlib.suppress(TelegramAPIError):  # a late answer must not stop the stop
-            await query.answer(texts("stop.what_one", id=callback_data.job_id))
+            await query.answer(texts("stop.button_answer", id=callback_data.job_id))
         chat_id = chat_of(query)
         if chat_id is not None:
             await stop_jobs(chat_id, callback_data.job_id, trader, texts, outbox)
