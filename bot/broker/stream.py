@@ -145,6 +145,8 @@ class _Reconnecting:
         self._polling = asyncio.Event()
         self._closing = False
         self._wakeup = asyncio.Event()
+        self._data_messages = 0
+        self.next_delay = 0.0  # the current reconnect backoff (diagnostics)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, mode={self.mode!r})"
@@ -193,9 +195,9 @@ class _Reconnecting:
         attempt = 0
         while not self._closing:
             self.mode = "connecting"
+            self._data_messages = 0
             try:
                 await self._connect_and_read()
-                attempt = 0  # a clean end after a working connection: reconnect at once
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # network errors, handshake refusals, protocol errors
@@ -208,11 +210,14 @@ class _Reconnecting:
             if self._closing:
                 break
             self._start_polling()
-            attempt += 1
+            # a connection that delivered data was healthy: start the backoff afresh; one that
+            # was refused or closed at once (bad token, limits) backs off further each time
+            attempt = 1 if self._data_messages else attempt + 1
             delay = min(
                 self.settings.backoff_initial * 2 ** (attempt - 1), self.settings.backoff_max
             )
             delay *= 0.75 + random.random() / 4
+            self.next_delay = delay
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
@@ -244,6 +249,8 @@ class _Reconnecting:
                         log.warning("%s: a message that is not JSON", type(self).__name__)
                         continue
                     if isinstance(data, dict):
+                        if "ping" not in data:
+                            self._data_messages += 1
                         self._on_message(data)
                 elif msg.type in (
                     aiohttp.WSMsgType.CLOSE,

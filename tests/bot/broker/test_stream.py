@@ -309,3 +309,32 @@ async def test_closing_ends_the_iterations(ws_server) -> None:
     for fut in (waiting_book, waiting_order):
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(fut, 10)
+
+
+async def test_a_server_that_hangs_up_at_once_gets_a_growing_backoff() -> None:
+    connections = 0
+
+    async def hang_up(request: web.Request) -> web.StreamResponse:
+        nonlocal connections
+        connections += 1
+        ws = web.WebSocketResponse(protocols=("json",))
+        await ws.prepare(request)
+        await ws.close(code=4016, message=b"unauthenticated")
+        return ws
+
+    app = web.Application()
+    app.router.add_get(f"/ws/{MARKET_DATA_PATH}", hang_up)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    settings = StreamSettings(backoff_initial=0.001, backoff_max=10, poll_interval=0.01)
+    client = TInvestClient(
+        config(ws_url=f"ws://127.0.0.1:{server.port}/ws"),
+        stream_settings=settings,
+        http_transport=rest_books([]).transport(),
+    )
+    client.market_stream.subscribe_order_book("uid-1", 10)
+    await until(lambda: connections >= 6, "six attempts")
+    # 1, 2, 4, 8, 16, 32 ms...: not a hammering loop at the initial delay
+    assert client.market_stream.next_delay >= 0.001 * 2**4 * 0.75
+    await client.close()
+    await server.close()
