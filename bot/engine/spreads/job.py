@@ -39,6 +39,7 @@ from bot.engine.sessions import SessionState
 from bot.engine.spreads import machine as m
 from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_key, spread_title
 from bot.engine.spreads.maths import LegName, SpreadError, hedge_target_pieces
+from bot.engine.spreads.order_events import OrderEventRouter
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,10 @@ class SpreadRun:
         *,
         tuning: SpreadTuning | None = None,
         read_session: SessionReader | None = None,
+        order_events: OrderEventRouter | None = None,
     ) -> None:
         self.ctx = ctx
+        self._order_events = order_events
         self.spread = spread
         self.job = job
         self.settings = settings
@@ -428,9 +431,14 @@ class SpreadRun:
         order = self._orders[mid]
         self._mid_by_client[order.client_order_id] = mid
         wake = self._wake.setdefault(mid, asyncio.Event())
-        interval = self.ctx.options.poll_interval
+        router = self._order_events
+        if router is not None:
+            router.watch(order.client_order_id, self.order_event)
         try:
             while not order.is_final:
+                interval = self.ctx.options.poll_interval
+                if router is not None and router.healthy:
+                    interval = max(interval, self.tuning.safety_poll_interval)
                 if not wake.is_set():
                     sleeper = asyncio.ensure_future(self.ctx.clock.sleep(interval))
                     waker = asyncio.ensure_future(wake.wait())
@@ -446,10 +454,16 @@ class SpreadRun:
                 except broker_errors.BrokerError as exc:
                     log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
                     continue
+                except Exception:  # never stop following a live order
+                    log.exception("spread %s: following %s", self.spread.id, mid)
+                    await self.ctx.clock.sleep(interval)
+                    continue
                 self._absorb(mid, fills)
                 if fills or (order.status, order.lots_executed) != before:
                     self._inbox.put_nowait(_OrderChanged(mid))
         finally:
+            if router is not None:
+                router.unwatch(order.client_order_id)
             self._mid_by_client.pop(order.client_order_id, None)
             self._wake.pop(mid, None)
 
@@ -632,6 +646,7 @@ def start_spread(
     read_session: SessionReader | None = None,
     on_end: Callable[[Job], None] | None = None,
     on_run: Callable[[SpreadRun], None] | None = None,
+    order_events: OrderEventRouter | None = None,
 ) -> Job:
     """Start one spread job in the registry (UserError 'job_already_running' if it runs).
     `on_run` receives the SpreadRun (e.g. to route order-state stream events to
@@ -640,7 +655,13 @@ def start_spread(
     async def run(job: Job) -> None:
         try:
             spread_run = SpreadRun(
-                ctx, spread, job, settings, tuning=tuning, read_session=read_session
+                ctx,
+                spread,
+                job,
+                settings,
+                tuning=tuning,
+                read_session=read_session,
+                order_events=order_events,
             )
             if on_run is not None:
                 on_run(spread_run)
@@ -666,6 +687,7 @@ async def start_spreads_all(
     base: BaseApi,
     *,
     tuning: SpreadTuning | None = None,
+    order_events: OrderEventRouter | None = None,
 ) -> list[JobInfo]:
     """/spreads: run every active spread of the Base not already running. Raises
     UserError('no_active_spreads') when there is none. Base errors propagate (the Trader maps
@@ -678,7 +700,10 @@ async def start_spreads_all(
     for spread in tasks.spreads:
         if registry.running_key(spread_key(spread)) is not None:
             continue
-        started.append(start_spread(registry, ctx, spread, settings, tuning=tuning).info())
+        job = start_spread(
+            registry, ctx, spread, settings, tuning=tuning, order_events=order_events
+        )
+        started.append(job.info())
     return started
 
 
@@ -690,6 +715,7 @@ async def resume_spreads(
     *,
     running: set[int] | None = None,
     tuning: SpreadTuning | None = None,
+    order_events: OrderEventRouter | None = None,
 ) -> list[Job]:
     """After a restart: resume the active spreads that were running (`running` ids) or still
     have open orders (each job reconciles its legs and hedges any imbalance first)."""
@@ -700,7 +726,9 @@ async def resume_spreads(
             continue
         if registry.running_key(spread_key(spread)) is not None:
             continue
-        resumed.append(start_spread(registry, ctx, spread, settings, tuning=tuning))
+        resumed.append(
+            start_spread(registry, ctx, spread, settings, tuning=tuning, order_events=order_events)
+        )
     return resumed
 
 

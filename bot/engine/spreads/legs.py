@@ -58,6 +58,9 @@ class SpreadTuning:
     stop_hedge_attempts: int = 8
     tick_interval: float = 0.2  # how often the job looks at the clock (backoff, time-outs)
     session_check_interval: float = 30.0
+    # with a healthy order-state stream, live orders are still polled this often (safety net
+    # within the Orders budget of ~100 requests a minute)
+    safety_poll_interval: float = 60.0
 
 
 def spread_config(spread: Spread, tuning: SpreadTuning | None = None) -> SpreadConfig:

@@ -36,6 +36,7 @@ from bot.engine.options import EngineOptions
 from bot.engine.sessions import SessionState
 from bot.engine.spreads.job import SpreadRun, start_spread
 from bot.engine.spreads.legs import SpreadTuning
+from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.tinvest_port import TInvestPort
 from bot.engine.trader import Engine
 from tests.support.fake_base import FakeBase
@@ -434,6 +435,7 @@ class World:
         spread_id: int,
         tuning: SpreadTuning = TUNING,
         on_run: Callable[[SpreadRun], None] | None = None,
+        order_events: OrderEventRouter | None = None,
     ) -> Job:
         ctx = engine._ctx
         registry = engine._registry
@@ -445,6 +447,7 @@ class World:
             tuning=tuning,
             read_session=self.sessions.read,
             on_run=on_run,
+            order_events=order_events,
         )
 
     async def kill(self, engine: Engine) -> None:

@@ -4,12 +4,14 @@ stream fallback, kills and restarts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from decimal import Decimal
 
 from bot.engine import events
 from bot.engine.spreads.job import SpreadRun
 from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
+from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
 from tests.bot.engine.spreads.harness import FAST, Hold, World, eventually, eventually_async
 
@@ -361,3 +363,27 @@ async def test_an_order_event_hedges_without_waiting_for_the_poll(world: World) 
     await fill_far(w, 2)
     runs[0].order_event(str(far["requestId"]))
     await eventually_async(lambda: hedged(w, 2), "hedged on the order event")
+
+
+async def test_order_state_stream_reveals_fills_without_polling(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=3, target="350")
+    engine, broker = w.engine(options=replace(FAST, poll_interval=3600.0))
+    await engine.start()
+    router = OrderEventRouter()
+    client = broker.inner.client
+    follow = asyncio.create_task(router.run(lambda: client.order_state_stream(w.sim.account_id)))
+    try:
+        w.run_spread(engine, spread_id, order_events=router)
+        await eventually_async(lambda: live_far(w), "far order placed")
+        await fill_far(w, 1)
+        await eventually_async(lambda: hedged(w, 1), "hedged from the stream event")
+        await fill_far(w, 2)
+        await eventually_async(lambda: hedged(w, 3), "hedged again")
+        await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "finished")
+        assert router.events > 0
+    finally:
+        follow.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follow
