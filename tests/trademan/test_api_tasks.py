@@ -203,3 +203,39 @@ def test_pagination(api: APIClient, share: Instrument) -> None:
     assert page["next"] and page["previous"]
     response = api.get("/api/v1/sellbuy/?page=99")
     assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+
+def test_fast_rendering_equals_the_documented_serializers(
+    share: Instrument, future_far: Instrument, now: Any
+) -> None:
+    import json
+    from datetime import UTC
+
+    from django.utils import timezone
+
+    from trademan.api import render
+    from trademan.api.serializers.tasks import ActiveTasksSerializer
+    from trademan.base import selectors
+    from trademan.base.services.fills import record_fill
+
+    make_tasks(2, share, future_far)
+    SellBuyTask.objects.create(
+        instrument=share, direction="buy", amount=20, limit_price=Decimal("281.35"), covered=True
+    )
+    order = Order.objects.filter(sellbuy__isnull=False, status="sent").first()
+    assert order is not None
+    record_fill(
+        client_order_id=order.client_order_id,
+        trade_id="x",
+        quantity=3,
+        price=Decimal("100.07"),
+        executed_at=now,
+    )
+    sellbuy, spreads = selectors.active_tasks()
+    with timezone.override(UTC):
+        documented = json.loads(
+            json.dumps(ActiveTasksSerializer({"sellbuy": sellbuy, "spreads": spreads}).data)
+        )
+    fast = json.loads(json.dumps(render.active_tasks(sellbuy, spreads)))
+    assert fast == documented
+    assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])

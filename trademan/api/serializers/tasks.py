@@ -3,28 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from trademan.api.fields import MAX_INT, DecimalString
 from trademan.api.serializers.instruments import InstrumentSerializer
 from trademan.api.serializers.orders import OrderSerializer
 from trademan.base import selectors
-from trademan.base.models import Direction, Instrument, Order, SellBuyTask, Spread
-
-
-def _open_orders(task: SellBuyTask | Spread) -> list[Order]:
-    prefetched = getattr(task, "open_orders", None)
-    if prefetched is not None:
-        return list(prefetched)
-    return list(selectors.open_orders().filter(**{task._meta.model_name or "": task}))
+from trademan.base.models import Direction, Instrument, SellBuyTask, Spread
 
 
 class SellBuyTaskSerializer(serializers.ModelSerializer):
     instrument = InstrumentSerializer(read_only=True)
     limit_price = DecimalString(allow_null=True)
     average_price = DecimalString(allow_null=True, read_only=True)
-    open_orders = serializers.SerializerMethodField()
+    open_orders = OrderSerializer(many=True, read_only=True)
 
     class Meta:
         model = SellBuyTask
@@ -43,10 +35,6 @@ class SellBuyTaskSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(OrderSerializer(many=True))
-    def get_open_orders(self, task: SellBuyTask) -> list[dict[str, Any]]:
-        return OrderSerializer(_open_orders(task), many=True).data  # type: ignore[return-value]
-
 
 class SpreadSerializer(serializers.ModelSerializer):
     far = InstrumentSerializer(read_only=True)
@@ -58,7 +46,7 @@ class SpreadSerializer(serializers.ModelSerializer):
     far_average = DecimalString(allow_null=True, read_only=True)
     near_average = DecimalString(allow_null=True, read_only=True)
     average_spread = DecimalString(allow_null=True, read_only=True)
-    open_orders = serializers.SerializerMethodField()
+    open_orders = OrderSerializer(many=True, read_only=True)
 
     class Meta:
         model = Spread
@@ -82,10 +70,6 @@ class SpreadSerializer(serializers.ModelSerializer):
             "open_orders",
         )
         read_only_fields = fields
-
-    @extend_schema_field(OrderSerializer(many=True))
-    def get_open_orders(self, spread: Spread) -> list[dict[str, Any]]:
-        return OrderSerializer(_open_orders(spread), many=True).data  # type: ignore[return-value]
 
 
 class ActiveTasksSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from trademan.api import render
 from trademan.api.filters import SellBuyFilter, SpreadFilter
 from trademan.api.serializers.tasks import (
     ActiveSerializer,
@@ -24,7 +25,7 @@ class ActiveTasksView(APIView):
     @extend_schema(responses=ActiveTasksSerializer)
     def get(self, request: Request) -> Response:
         sellbuy, spreads = selectors.active_tasks()
-        return Response(ActiveTasksSerializer({"sellbuy": sellbuy, "spreads": spreads}).data)
+        return Response(render.active_tasks(sellbuy, spreads))
 
 
 class SellBuyListView(generics.ListAPIView):

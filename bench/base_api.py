@@ -1,0 +1,271 @@
+"""Base API under load: GET /api/v1/tasks/active/ served by gunicorn on PostgreSQL.
+
+A fresh database (700 instruments, 200 spreads, 200 sell/buy tasks, one open order each),
+gunicorn with 2 workers in production mode on a random loopback port, a bounded number of
+requests from a few concurrent httpx clients; prints requests/s and p50/p99 latency, then
+stops gunicorn and drops the database.
+
+Environment: BENCH_DATABASE_URL (or DATABASE_URL when it is PostgreSQL) names the server;
+default postgres://postgres@127.0.0.1:5432/postgres. BENCH_BASE_REQUESTS (default 400) and
+BENCH_BASE_CLIENTS (default 4) bound the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+REPO = Path(__file__).resolve().parent.parent
+DB_NAME = "trademan_bench"
+INSTRUMENTS = 700
+SPREADS = 200
+SELLBUY = 200
+
+
+def _server_url() -> str:
+    for name in ("BENCH_DATABASE_URL", "DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return url
+    return "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed_in_child() -> None:
+    """Runs in a subprocess with the bench environment: fill the database, print the token."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trademan.settings")
+    django.setup()
+    import uuid
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from trademan.base.models import Instrument, Order, SellBuyTask, Spread
+    from trademan.base.services.accounts import rotate_bot_token
+
+    shares = [
+        Instrument(
+            figi=f"BBG{i:09d}",
+            uid=f"share-{i}",
+            ticker=f"S{i:03d}",
+            class_code="TQBR",
+            name=f"Share {i}",
+            kind="share",
+            lot=10,
+            min_price_increment=Decimal("0.01"),
+            short_enabled=True,
+            exchange="MOEX",
+        )
+        for i in range(INSTRUMENTS // 2)
+    ]
+    expiry = datetime.now(tz=UTC) + timedelta(days=90)
+    futures = [
+        Instrument(
+            figi=f"FUT{i:09d}",
+            uid=f"future-{i}",
+            ticker=f"F{i:03d}",
+            class_code="SPBFUT",
+            name=f"Future {i}",
+            kind="future",
+            lot=1,
+            min_price_increment=Decimal(1),
+            min_price_increment_amount=Decimal(1),
+            basic_asset=f"S{i:03d}",
+            basic_asset_size=Decimal(10),
+            expiration=expiry,
+            exchange="FORTS_EVENING",
+        )
+        for i in range(INSTRUMENTS - INSTRUMENTS // 2)
+    ]
+    shares = Instrument.objects.bulk_create(shares)
+    futures = Instrument.objects.bulk_create(futures)
+    tasks = SellBuyTask.objects.bulk_create(
+        SellBuyTask(instrument=shares[i % len(shares)], direction="buy", amount=100)
+        for i in range(SELLBUY)
+    )
+    spreads = Spread.objects.bulk_create(
+        Spread(
+            far=futures[i], near=shares[i], direction="sell", amount=5, target_price=Decimal(100)
+        )
+        for i in range(SPREADS)
+    )
+    orders = [
+        Order(
+            client_order_id=uuid.uuid4(),
+            sellbuy=t,
+            instrument_id=t.instrument_id,
+            direction="buy",
+            order_type="limit",
+            price=Decimal("100.5"),
+            lots=1,
+            status="new",
+        )
+        for t in tasks
+    ] + [
+        Order(
+            client_order_id=uuid.uuid4(),
+            spread=s,
+            leg="far",
+            instrument_id=s.far_id,
+            direction="sell",
+            order_type="limit",
+            price=Decimal(1000),
+            lots=1,
+            status="new",
+        )
+        for s in spreads
+    ]
+    Order.objects.bulk_create(orders)
+    print(rotate_bot_token())
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/api/v1/health/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become healthy in time")
+
+
+async def _load(base: str, token: str, requests: int, clients: int) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    size = 0
+    per_client = requests // clients
+
+    async def client() -> None:
+        nonlocal size
+        headers = {"Authorization": f"Token {token}"}
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+            for _ in range(per_client):
+                started = time.perf_counter()
+                response = await http.get("/api/v1/tasks/active/")
+                latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
+                size = len(response.content)
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, size
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    server = _server_url()
+    try:
+        admin = psycopg.connect(server, autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        print(f"base_api: skipped, PostgreSQL not reachable at {urlsplit(server).hostname}: {exc}")
+        return
+    requests = int(os.environ.get("BENCH_BASE_REQUESTS", "400"))
+    clients = int(os.environ.get("BENCH_BASE_CLIENTS", "4"))
+    database = sql.Identifier(DB_NAME)
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(database))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRADEMAN_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": _with_database(server, DB_NAME),
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    gunicorn: subprocess.Popen[bytes] | None = None
+    try:
+        subprocess.run(
+            [sys.executable, "trademan/manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=REPO,
+            env=env,
+            check=True,
+        )
+        seeded = subprocess.run(
+            [sys.executable, "-c", "import bench.base_api as b; b._seed_in_child()"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        token = seeded.stdout.strip().splitlines()[-1]
+        gunicorn = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "trademan.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(base, gunicorn)
+        asyncio.run(_load(base, token, clients * 5, clients))  # warm-up: connections, caches
+        started = time.perf_counter()
+        latencies, size = asyncio.run(_load(base, token, requests, clients))
+        elapsed = time.perf_counter() - started
+        print(
+            f"base_api: GET /api/v1/tasks/active/ ({SELLBUY} sell/buy + {SPREADS} spreads, "
+            f"{INSTRUMENTS} instruments, {size / 1024:.0f} KiB JSON), gunicorn 2 workers, "
+            f"{clients} clients, {len(latencies)} requests"
+        )
+        print(f"base_api: {len(latencies) / elapsed:.1f} requests/s")
+        print(
+            f"base_api: latency p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms, "
+            f"mean {statistics.fmean(latencies) * 1000:.1f} ms"
+        )
+    finally:
+        if gunicorn is not None:
+            gunicorn.send_signal(signal.SIGTERM)
+            try:
+                gunicorn.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+                gunicorn.wait()
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
