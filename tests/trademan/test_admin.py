@@ -250,3 +250,14 @@ def test_autocomplete_finds_instruments(admin_client: Client, share: Instrument)
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["SBER (TQBR)"]
+
+
+def test_instrument_form_explains_bad_lot(admin_client: Client, share: Instrument) -> None:
+    url = reverse("admin:base_instrument_change", args=[share.pk])
+    page = admin_client.get(url)
+    data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
+    data.update({"lot": 0, "min_price_increment": "0.01", "expiration_0": "", "expiration_1": ""})
+    response = admin_client.post(url, data)
+    assert "The lot must be at least 1." in errors_of(response)
+    share.refresh_from_db()
+    assert share.lot == 10

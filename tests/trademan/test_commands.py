@@ -95,3 +95,9 @@ def test_seed_demo_idempotent(
         Spread.objects.count(),
         StopListEntry.objects.count(),
     )
+
+
+def test_migrations_match_models() -> None:
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()

@@ -54,10 +54,15 @@ class Instrument(models.Model):
             "id",
         )
         constraints = (
-            models.CheckConstraint(condition=models.Q(lot__gte=1), name="instrument_lot_positive"),
+            models.CheckConstraint(
+                condition=models.Q(lot__gte=1),
+                name="instrument_lot_positive",
+                violation_error_message=_("The lot must be at least 1."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(min_price_increment__gt=0),
                 name="instrument_increment_positive",
+                violation_error_message=_("The price increment must be greater than zero."),
             ),
         )
 
