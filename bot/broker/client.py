@@ -432,6 +432,8 @@ class TInvestClient:
         result = parse.post_order_result(reply.body, reply.tracking_id)
         if not result.request_id:
             result = _with_request_id(result, order_id)
+        for stream in self._order_streams:
+            stream.track(result.order_id)
         return result
 
     async def cancel_order(

@@ -580,6 +580,12 @@ class OrderStateStream(_Reconnecting):
             {"accounts": [self.account_id], "pingDelayMillis": self.settings.ping_delay_ms}
         )
 
+    def track(self, order_id: str) -> None:
+        """Follow an order placed by this process: while the stream is down, the fallback asks
+        for its state until it is final (even if it never shows among the active orders)."""
+        if order_id and order_id not in self._seen:
+            self._active.add(order_id)
+
     def _emit(self, state: OrderState) -> None:
         mark = (state.status.value, state.lots_executed)
         key = state.order_id or state.request_id

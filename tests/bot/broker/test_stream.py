@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.broker.client import TInvestClient
 from bot.broker.stream import MARKET_DATA_PATH, ORDER_STATE_PATH, StreamSettings
-from bot.broker.types import OrderStatus
+from bot.broker.types import OrderDirection, OrderStatus
 from tests.bot.broker.fakes import TOKEN, FakeBroker, config, q
 
 FAST = StreamSettings(
@@ -125,8 +125,8 @@ async def test_stream_delivers_books_with_auth_and_subprotocol(ws_server) -> Non
         ),
         "unsubscribe",
     )
+    assert TOKEN not in repr(client.market_stream) and "ws://" in repr(client.market_stream)
     await client.close()
-    assert TOKEN not in repr(client.market_stream) if client._market_stream else True
 
 
 async def test_reconnects_and_resubscribes(ws_server) -> None:
@@ -338,3 +338,39 @@ async def test_a_server_that_hangs_up_at_once_gets_a_growing_backoff() -> None:
     assert client.market_stream.next_delay >= 0.001 * 2**4 * 0.75
     await client.close()
     await server.close()
+
+
+async def test_order_state_fallback_follows_orders_placed_here(ws_server) -> None:
+    fake, url = ws_server
+    fake.refuse = True
+    broker = FakeBroker()
+    broker.reply("OrdersService/GetOrders", {"orders": []})  # filled at once: never active
+    broker.reply(
+        "OrdersService/PostOrder",
+        {
+            "orderId": "ex-5",
+            "orderRequestId": "r5",
+            "lotsRequested": "1",
+            "executionReportStatus": "EXECUTION_REPORT_STATUS_NEW",
+        },
+    )
+    broker.reply(
+        "OrdersService/GetOrderState",
+        {
+            "orderId": "ex-5",
+            "orderRequestId": "r5",
+            "lotsRequested": "1",
+            "lotsExecuted": "1",
+            "executionReportStatus": "EXECUTION_REPORT_STATUS_FILL",
+        },
+    )
+    client = TInvestClient(
+        config(ws_url=url), stream_settings=FAST, http_transport=broker.transport()
+    )
+    it = aiter(client.order_state_stream())
+    await client.post_order(
+        instrument_id="u", lots=1, direction=OrderDirection.BUY, price=Decimal(1), order_id="r5"
+    )
+    state = await asyncio.wait_for(anext(it), 10)
+    assert state.order_id == "ex-5" and state.status is OrderStatus.FILL
+    await client.close()
