@@ -182,3 +182,39 @@ async def test_429_blocks_other_callers_too() -> None:
 def test_scales_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RateLimiter(scale=0)
+
+
+async def test_mixed_methods_blocks_and_cancellations_all_finish_within_budget() -> None:
+    import random
+
+    rng = random.Random(7)
+    limiter = RateLimiter(scale=0.05, time_scale=TIME_SCALE, global_per_second=50, safety_margin=0)
+    methods = [
+        ("OrdersService", "PostOrder"),
+        ("OrdersService", "CancelOrder"),
+        ("OrdersService", "GetOrderState"),
+        ("StopOrdersService", "PostStopOrder"),
+        ("MarketDataService", "GetOrderBook"),
+    ]
+    starts: dict[str, list[float]] = {}
+    loop = asyncio.get_running_loop()
+
+    async def caller(k: int) -> None:
+        for _ in range(4):
+            service, method = rng.choice(methods)
+            if rng.random() < 0.05:
+                limiter.block(service, method, 5)
+            await limiter.acquire(service, method)
+            starts.setdefault(limiter.key(service, method), []).append(loop.time())
+
+    tasks = [asyncio.create_task(caller(k)) for k in range(40)]
+    victims = tasks[::7]
+    await asyncio.sleep(0)
+    for t in victims:
+        t.cancel()
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=60)
+    assert all(t.done() for t in tasks)
+    window = 60 * TIME_SCALE
+    for key, times in starts.items():
+        limit = limiter._buckets[key].limit
+        assert max_in_any_window(times, window) <= limit, (key, limit)
