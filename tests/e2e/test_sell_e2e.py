@@ -4,9 +4,6 @@ at the bot's price, and the summary arrives and the Base holds the records."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,120 +11,41 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.processes import ROOT, Process, free_port, start, wait_ready
+from tests.e2e.processes import wait_ready
+from tests.e2e.stack import Stack, running_stack
 from tests.support.fake_bot_api import running_bot_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 OWNER = 777001
 TELEGRAM_TOKEN = "123456:e2e-test-token"
+STRANGER = 424242
 TICKER = "SBER"
 
 
-def manage(args: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "trademan/manage.py", *args],
-        cwd=ROOT,
-        env={**_environ(), **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, f"manage.py {args} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+async def test_sell_one_lot_end_to_end(tmp_path: Path) -> None:
+    async with running_stack(tmp_path) as stack:
+        await sell_one_lot(stack)
 
 
-def _environ() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for process in reversed(started):
-        process.stop()
-
-
-async def probe(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=2) as client:
-            return (await client.get(url)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-async def test_sell_one_lot_end_to_end(tmp_path: Path, processes: list[Process]) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    db_env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'base.sqlite3'}",
-        "TRADEMAN_ENV": "development",
-    }
-
-    sim_port, base_port = free_port(), free_port()
-    sim = start(
-        "simulator",
-        [
-            "-m",
-            "simulator",
-            "--port",
-            str(sim_port),
-            "--seed",
-            "1",
-            "--always-open",
-            "--walk-interval",
-            "0",
-        ],
-        {},
-        ROOT,
-        logs,
-    )
-    processes.append(sim)
-    sim_url = f"http://127.0.0.1:{sim_port}"
-
-    manage(["migrate", "--noinput", "-v", "0"], db_env)
-    base_token = manage(["bot_token"], db_env).strip().splitlines()[-1]
-    base = start(
-        "base",
-        ["trademan/manage.py", "runserver", f"127.0.0.1:{base_port}", "--noreload"],
-        db_env,
-        ROOT,
-        logs,
-    )
-    processes.append(base)
-    base_url = f"http://127.0.0.1:{base_port}/api/v1/"
-    await wait_ready(sim, lambda: probe(f"{sim_url}/control/state"))
-    await wait_ready(base, lambda: probe(f"{base_url}health/"))
-
+async def sell_one_lot(stack: Stack) -> None:
+    sim_url, base_url, base_token = stack.sim_url, stack.base_url, stack.base_token
     async with running_bot_api(TELEGRAM_TOKEN) as api:
-        bot = start(
+        bot = stack.start(
             "bot",
             ["-m", "bot", "run"],
-            {
-                "TRADEMAN_MODE": "paper",
-                "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-                "TELEGRAM_OWNER_IDS": str(OWNER),
-                "TELEGRAM_API_URL": api.url,
-                "BOT_LANGUAGE": "en",
-                "BASE_URL": base_url,
-                "BASE_TOKEN": base_token,
-                "TINVEST_REST_URL": f"{sim_url}/rest",
-                "TINVEST_WS_URL": f"ws://127.0.0.1:{sim_port}/ws",
-                "BOT_STATE_DIR": str(tmp_path / "state"),
-                "LOG_LEVEL": "INFO",
-            },
-            tmp_path,  # no .env there
-            logs,
+            stack.bot_env(
+                TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+                TELEGRAM_OWNER_IDS=str(OWNER),
+                TELEGRAM_API_URL=api.url,
+            ),
         )
-        processes.append(bot)
 
         async def polling() -> bool:
             return "setMyCommands" in api.methods()
 
         await wait_ready(bot, polling, timeout=120)
+        api.push_text(STRANGER, "/sell 10 SBER")  # ignored: not an owner
 
         api.push_text(OWNER, "/update")
         update = await api.wait_for_text("Catalogue updated:", timeout=120)
@@ -196,6 +114,8 @@ async def test_sell_one_lot_end_to_end(tmp_path: Path, processes: list[Process])
 
         api.push_text(OWNER, "/tasks")
         await api.wait_for_text("No running tasks.", timeout=30)
+        assert all(int(c.params["chat_id"]) == OWNER for c in api.sent()), api.transcript()
+        assert len([t for t in tasks if t["instrument"]["ticker"] == TICKER]) == 1
 
     assert bot.stop() == 0, bot.output()  # SIGTERM: jobs stopped cleanly, exit 0
     assert "Traceback" not in bot.output(), bot.output()
