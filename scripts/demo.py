@@ -36,7 +36,7 @@ from pydantic import SecretStr  # noqa: E402
 from bot.config import BotConfig, ConfigError, load_config  # noqa: E402
 from bot.engine.events import Event  # noqa: E402
 
-DEMO_DIR = ROOT / "var" / "demo"
+DEMO_DIR = Path(os.environ.get("TRADEMAN_DEMO_DIR") or ROOT / "var" / "demo")  # wiped at start
 WALK_INTERVAL = "2"  # seconds between price steps
 
 
