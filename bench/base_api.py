@@ -157,8 +157,11 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 
     raise RuntimeError("gunicorn did not become healthy in time")
 
 
-async def _load(base: str, token: str, requests: int, clients: int) -> tuple[list[float], int]:
+async def _load(
+    base: str, token: str, requests: int, clients: int
+) -> tuple[list[float], int, list[str]]:
     latencies: list[float] = []
+    errors: list[str] = []
     size = 0
     per_client = requests // clients
 
@@ -170,11 +173,12 @@ async def _load(base: str, token: str, requests: int, clients: int) -> tuple[lis
                 started = time.perf_counter()
                 response = await http.get("/api/v1/tasks/active/")
                 latencies.append(time.perf_counter() - started)
-                response.raise_for_status()
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code}: {response.text[:200]}")
                 size = len(response.content)
 
     await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, size
+    return latencies, size, errors
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -242,7 +246,7 @@ def main() -> None:
         _wait_healthy(base, gunicorn)
         asyncio.run(_load(base, token, clients * 5, clients))  # warm-up: connections, caches
         started = time.perf_counter()
-        latencies, size = asyncio.run(_load(base, token, requests, clients))
+        latencies, size, errors = asyncio.run(_load(base, token, requests, clients))
         elapsed = time.perf_counter() - started
         print(
             f"base_api: GET /api/v1/tasks/active/ ({SELLBUY} sell/buy + {SPREADS} spreads, "
@@ -255,6 +259,8 @@ def main() -> None:
             f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms, "
             f"mean {statistics.fmean(latencies) * 1000:.1f} ms"
         )
+        if errors:
+            print(f"base_api: {len(errors)} failed requests, first: {errors[0]}")
     finally:
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)
