@@ -44,7 +44,10 @@ class OrderDirection(WireEnum):
     @classmethod
     def from_side(cls, side: str) -> OrderDirection:
         """'buy' / 'sell' (the engine's Direction) to the enum."""
-        return {"buy": cls.BUY, "sell": cls.SELL}[side]
+        found = {"buy": cls.BUY, "sell": cls.SELL}.get(side.lower())
+        if found is None:
+            raise ValueError(f"direction must be 'buy' or 'sell', got {side!r}")
+        return found
 
     @property
     def side(self) -> str:
