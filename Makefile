@@ -23,7 +23,8 @@ test: setup
 	@if [ -n "$(DATABASE_URL)" ]; then \
 	  if DATABASE_URL="$(DATABASE_URL)" $(BIN)/python scripts/db_reachable.py; then \
 	    echo "== Base suite on PostgreSQL =="; \
-	    DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest tests/trademan; \
+	    DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest tests/trademan && \
+	    DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest -m postgres tests/deploy; \
 	  else echo "== PostgreSQL at DATABASE_URL not reachable: Base suite ran on SQLite only =="; fi; \
 	else echo "== DATABASE_URL not set: Base suite ran on SQLite only =="; fi
 
