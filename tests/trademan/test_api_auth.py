@@ -121,3 +121,19 @@ def test_malformed_json_is_validation_error(api: APIClient) -> None:
     response = api.generic("POST", "/api/v1/orders/", "a=b", content_type="text/plain")
     assert response.status_code == 415
     assert error_of(response)["code"] == "unsupported_media_type"
+
+
+def test_database_failure_is_503_unavailable(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from trademan.api.views import tasks as task_views
+
+    def down() -> Any:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(task_views.selectors, "active_tasks", down)
+    response = api.get("/api/v1/tasks/active/")
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "unavailable"

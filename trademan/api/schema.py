@@ -44,7 +44,7 @@ class TrademanAutoSchema(AutoSchema):
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        codes = ["401", "403"]
+        codes = ["401", "403", "503"]
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.append("400")
         if "{" in self.path or self._is_list_view():
@@ -52,7 +52,7 @@ class TrademanAutoSchema(AutoSchema):
         if self.method in ("POST", "PATCH", "PUT"):
             codes.append("409")
         if getattr(self.view, "authentication_classes", None) == []:
-            codes = [c for c in codes if c not in ("401", "403")]
+            codes = [c for c in codes if c not in ("401", "403", "503")]
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code)
