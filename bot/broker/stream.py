@@ -138,7 +138,6 @@ class _Reconnecting:
         self._task: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self.mode: Mode = "idle"
         self.connects = 0
         self.disconnects = 0
         self._connected = asyncio.Event()
@@ -150,6 +149,17 @@ class _Reconnecting:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, mode={self.mode!r})"
+
+    @property
+    def mode(self) -> Mode:
+        """Where updates come from now: the stream, polling (stream down), or nowhere yet."""
+        if self._closing:
+            return "closed"
+        if self._connected.is_set():
+            return "stream"
+        if self._poller is not None and not self._poller.done():
+            return "polling"
+        return "connecting" if self._task is not None else "idle"
 
     @property
     def url(self) -> str:
@@ -169,7 +179,6 @@ class _Reconnecting:
 
     async def close(self) -> None:
         self._closing = True
-        self.mode = "closed"
         self._wakeup.set()
         for task in (self._task, self._poller):
             if task is not None:
@@ -194,14 +203,14 @@ class _Reconnecting:
     async def _run(self) -> None:
         attempt = 0
         while not self._closing:
-            self.mode = "connecting"
             self._data_messages = 0
             try:
                 await self._connect_and_read()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # network errors, handshake refusals, protocol errors
-                log.warning("%s: %s", type(self).__name__, _safe(str(exc), self.config.token))
+                reason = _safe(f"{type(exc).__name__}: {exc}", self.config.token)
+                log.warning("%s: %s; reconnecting", type(self).__name__, reason)
             finally:
                 if self._connected.is_set():
                     self.disconnects += 1
@@ -236,7 +245,6 @@ class _Reconnecting:
             self._ws = ws
             self.connects += 1
             await self._on_connected(ws)
-            self.mode = "stream"
             self._connected.set()
             self._stop_polling()
             idle = self.settings.ping_delay_ms / 1000 * self.settings.idle_factor
@@ -274,7 +282,6 @@ class _Reconnecting:
         if self.client is None or self._closing:
             return
         if self._poller is None or self._poller.done():
-            self.mode = "polling"
             self._polling.set()
             self._poller = asyncio.create_task(self._poll_loop(), name="stream-fallback-poll")
 
