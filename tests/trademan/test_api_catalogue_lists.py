@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -181,3 +182,37 @@ def test_decimal_fields_reject_garbage(api: APIClient, share: Instrument) -> Non
             format="json",
         )
         assert response.status_code == 400, (bad, response.content)
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_list_endpoints_fixed_query_count(
+    api: APIClient,
+    make_instrument: Callable[..., Instrument],
+    n: int,
+    django_assert_num_queries: Any,
+) -> None:
+    from trademan.base.services.stash import replace_stash
+
+    shares = [make_instrument(ticker=f"Q{i}") for i in range(n)]
+    for share in shares:
+        StopListEntry.objects.create(kind="whitelist", instrument=share)
+    replace_stash(
+        [
+            {
+                "instrument": s,
+                "direction": "buy",
+                "stop_order_type": "take_profit",
+                "lots": 1,
+                "stop_price": Decimal(1),
+                "expiration_type": "good_till_cancel",
+            }
+            for s in shares
+        ]
+    )
+    auth = 3  # token, user permissions, group permissions
+    with django_assert_num_queries(auth + 1):
+        assert len(api.get("/api/v1/stop-lists/").json()["whitelist"]) == n
+    with django_assert_num_queries(auth + 1):
+        assert len(api.get("/api/v1/stash/").json()["orders"]) == n
+    with django_assert_num_queries(auth + 2):  # count + page
+        assert api.get("/api/v1/instruments/").json()["count"] == n
