@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.config import BotConfig
 from bot.telegram.dispatcher import create_dispatcher
@@ -52,9 +54,13 @@ async def run_polling(config: BotConfig) -> int:
         mode=config.trademan_mode,
     )
     try:
-        await bot.delete_webhook(drop_pending_updates=False)
+        with contextlib.suppress(TelegramNetworkError):  # polling retries the network itself
+            await bot.delete_webhook(drop_pending_updates=False)
         # SIGINT/SIGTERM end polling; the jobs are then stopped cleanly below.
         await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+    except TelegramUnauthorizedError:
+        print("trademan: Telegram refused TELEGRAM_BOT_TOKEN (unauthorized)", file=sys.stderr)
+        return EXIT_START_FAILED
     finally:
         log.info("stopping: every job is stopped cleanly")
         await app.close()

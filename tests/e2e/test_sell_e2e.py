@@ -4,6 +4,7 @@ at the bot's price, and the summary arrives and the Base holds the records."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,28 @@ async def sell_one_lot(stack: Stack) -> None:
     assert "Traceback" not in bot.output(), bot.output()
     assert TELEGRAM_TOKEN not in bot.output()
     assert base_token not in bot.output()
+
+
+async def test_run_with_a_token_telegram_refuses_exits_with_a_message(tmp_path: Path) -> None:
+    async with (
+        running_stack(tmp_path) as stack,
+        running_bot_api("999:the-real-token") as api,
+    ):
+        bot = stack.start(
+            "bot",
+            ["-m", "bot", "run"],
+            stack.bot_env(
+                TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+                TELEGRAM_OWNER_IDS=str(OWNER),
+                TELEGRAM_API_URL=api.url,
+            ),
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 120
+        while bot.popen.poll() is None:
+            assert loop.time() < deadline, bot.output()
+            await asyncio.sleep(0.2)
+        assert bot.popen.returncode == 1, bot.output()
+        assert "Telegram refused TELEGRAM_BOT_TOKEN" in bot.output()
+        assert "Traceback" not in bot.output()
+        assert TELEGRAM_TOKEN not in bot.output()
