@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.commands.parsing import (
@@ -106,6 +106,7 @@ def test_parse_number_never_uses_float() -> None:
     assert parse_number("1,000.5") is None  # a comma is a decimal mark, never thousands
 
 
+@settings(deadline=None)  # no timing in make test: a loaded machine must not fail it
 @given(st.text())
 def test_any_text_gives_an_order_or_an_explained_error(text: str) -> None:
     for direction in ("buy", "sell"):
@@ -123,6 +124,7 @@ def test_any_text_gives_an_order_or_an_explained_error(text: str) -> None:
             assert result.ticker[0].isascii() and result.ticker[0].isalpha()
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("SBER0123456789 ,.@-_#\u00a0sber"))))
 def test_near_miss_texts_never_raise(text: str) -> None:
     parse_sellbuy("sell", text)
@@ -138,6 +140,7 @@ def grouped(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
 
+@settings(deadline=None)
 @given(
     ticker=tickers,
     amount=st.integers(min_value=1, max_value=MAX_AMOUNT),
