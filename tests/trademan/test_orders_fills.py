@@ -151,7 +151,7 @@ def test_final_status_never_goes_back(sellbuy: SellBuyTask) -> None:
 
 
 def test_unknown_resolves_to_anything(sellbuy: SellBuyTask) -> None:
-    for final in ("filled", "cancelled", "rejected", "new"):
+    for final in ("filled", "cancelled", "rejected", "new", "prepared"):
         order = sellbuy_order(sellbuy)
         update_order(order.client_order_id, status="unknown")
         assert update_order(order.client_order_id, status=final).status == final
@@ -335,3 +335,12 @@ def test_counters_equal_fills(spread: Spread, sellbuy: SellBuyTask, now: datetim
     fills = list(Fill.objects.filter(order__sellbuy=sellbuy))
     assert sellbuy.executed == sum(f.quantity for f in fills) == 30
     assert sellbuy.executed_value == sum(f.quantity * f.price for f in fills)
+
+
+def test_sent_order_never_goes_back_to_prepared(sellbuy: SellBuyTask) -> None:
+    order = sellbuy_order(sellbuy)
+    update_order(order.client_order_id, status="sent")
+    with pytest.raises(ConflictError):
+        update_order(order.client_order_id, status="prepared")
+    order.refresh_from_db()
+    assert order.status == "sent"

@@ -165,7 +165,8 @@ def _get_for_update(client_order_id: uuid.UUID) -> Order:
 
 
 def check_transition(current: str, new: str) -> None:
-    """A final status never changes; no order goes back to 'prepared'; 'unknown' can resolve to
+    """A final status never changes; no order goes back to 'prepared' (except from 'unknown': the
+    broker never saw it, so it may be sent again with the same id); 'unknown' can resolve to
     anything. Raises ConflictError."""
     if current == new:
         return
@@ -174,7 +175,7 @@ def check_transition(current: str, new: str) -> None:
             _("The order is already %(current)s; a final status never changes (to %(new)s).")
             % {"current": current, "new": new}
         )
-    if new == OrderStatus.PREPARED:
+    if new == OrderStatus.PREPARED and current != OrderStatus.UNKNOWN:
         raise ConflictError(_("An order never goes back to prepared."))
 
 
