@@ -28,7 +28,7 @@ class Output(io.StringIO):
         self.changed.set()
         return super().write(text)
 
-    async def wait_for(self, needle: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_for(self, needle: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         async def until() -> None:
             while needle not in self.getvalue():
                 self.changed.clear()
@@ -99,7 +99,7 @@ async def test_end_of_input_waits_until_every_job_has_finished() -> None:
     await out.wait_for("End of input: waiting for 1 running task(s)")
     assert not run.done()
     await trader.finish("1", Decimal("280.5"))
-    assert await asyncio.wait_for(run, 10) == 0
+    assert await asyncio.wait_for(run, 30) == 0
     assert "✅ #1 sell 10 SBER done: [10/10] avg 280.5" in out.getvalue()
     assert ("stop", None) not in trader.calls  # finished on its own, not stopped
 
@@ -116,7 +116,7 @@ async def test_stop_signal_stops_the_jobs_cleanly() -> None:
         writer.flush()
         await out.wait_for("Started #1")
         console.stopping.set()  # what SIGINT/SIGTERM do
-        assert await asyncio.wait_for(run, 10) == 0
+        assert await asyncio.wait_for(run, 30) == 0
         assert "Stopping every task…" in out.getvalue()
         assert "⏹ #1 sell 5 GAZP stopped" in out.getvalue()
         assert trader.running == []
