@@ -67,3 +67,17 @@ def test_api_errors_follow_accept_language(api: Any, share: Instrument) -> None:
     en = api.post("/api/v1/sellbuy/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert ru.json()["error"]["message"].startswith("Объём должен быть целым числом лотов")
     assert en.json()["error"]["message"].startswith("Amount must be a whole number of lots")
+
+
+@pytest.mark.django_db
+def test_admin_pages_and_actions_in_russian(admin_client: Client, sellbuy: Any) -> None:
+    for name in ("sellbuytask", "spread", "instrument", "order", "fill", "stoplistentry"):
+        page = admin_client.get(reverse(f"admin:base_{name}_changelist"), HTTP_ACCEPT_LANGUAGE="ru")
+        assert page.status_code == 200, name
+    response = admin_client.post(
+        reverse("admin:base_sellbuytask_changelist"),
+        {"action": "deactivate", "_selected_action": [sellbuy.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert "1 задача выключена." in response.content.decode()
