@@ -13,6 +13,8 @@ from trademan.base.models import Direction, Instrument, SellBuyTask, Spread
 
 
 class SellBuyTaskSerializer(serializers.ModelSerializer):
+    """Serialises tasks from selectors.sellbuy_tasks() (instrument and `open_orders` loaded)."""
+
     instrument = InstrumentSerializer(read_only=True)
     limit_price = DecimalString(allow_null=True)
     average_price = DecimalString(allow_null=True, read_only=True)
@@ -37,6 +39,8 @@ class SellBuyTaskSerializer(serializers.ModelSerializer):
 
 
 class SpreadSerializer(serializers.ModelSerializer):
+    """Serialises spreads from selectors.spreads() (legs and `open_orders` loaded)."""
+
     far = InstrumentSerializer(read_only=True)
     near = InstrumentSerializer(read_only=True)
     target_price = DecimalString()
