@@ -201,7 +201,12 @@ class Engine:
                 continue
             if self._registry.running_key(f"sellbuy:{task.id}") is not None:
                 continue
-            self._start_task(task, settings, await self._position(task.instrument))
+            try:
+                position = await self._position(task.instrument)
+            except UserError:  # the broker did not answer: resume anyway, risk from zero
+                log.warning("no position for %s at start; assuming none", task.instrument.ticker)
+                position = 0
+            self._start_task(task, settings, position)
             resumed += 1
         forgotten = self._running_tasks - {t.id for t in tasks.sellbuy}
         for task_id in forgotten:
