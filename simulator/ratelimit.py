@@ -92,7 +92,11 @@ class RateLimiter:
             window = self._windows[key] = Window(now)
         elapsed = (now - window.start).total_seconds()
         reset = max(1, math.ceil(WINDOW_SECONDS - elapsed))
-        if self.scale > 0 and window.count >= limit:
+        if self.scale <= 0:
+            # Limiting off: never advertise a budget that runs out, or a well-behaved client
+            # would pace itself against a limit that is not enforced.
+            return Verdict(True, limit, limit, reset)
+        if window.count >= limit:
             return Verdict(False, limit, 0, reset)
         window.count += 1
         return Verdict(True, limit, max(limit - window.count, 0), reset)

@@ -58,3 +58,13 @@ async def test_rate_scale_zero_switches_limits_off() -> None:
         for _ in range(120):
             status, _, _ = await sim.call("UsersService", "GetAccounts", {})
             assert status == 200
+
+
+async def test_rate_scale_zero_never_advertises_a_budget_running_out() -> None:
+    # A client paces itself by x-ratelimit-remaining; with limits off it must never reach 0.
+    async with running_simulator(rate_scale=0) as sim:
+        seen = set()
+        for _ in range(120):
+            _, _, headers = await sim.call("UsersService", "GetAccounts", {})
+            seen.add({k.lower(): v for k, v in headers.items()}["x-ratelimit-remaining"])
+        assert seen == {"100"}, seen
