@@ -210,6 +210,10 @@ class BaseClient:
         params = {k: _param(v) for k, v in filters.items() if v is not None}
         return [OrderRecord.from_json(x) for x in await self._list("orders/", params)]
 
+    async def open_orders(self, task_kind: str | None = None) -> list[OrderRecord]:
+        """Orders not in a final status (optionally of one task kind)."""
+        return await self.orders(open=True, task_kind=task_kind)
+
     async def record_fill(self, fill: NewFill) -> FillRecorded:
         response = await self._request("POST", "fills/", json=fill.to_json())
         return FillRecorded.from_json(response.json(), created=response.status_code == 201)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from dataclasses import replace
 
 from bot.broker.types import OrderState, OrderTrade
@@ -18,14 +19,15 @@ from bot.engine.broker_port import BrokerPort
 log = logging.getLogger(__name__)
 
 RESTART_AFTER = 5.0
+KEEP = 5000  # order states remembered (the oldest are dropped first)
 
 
 class OrderWatcher:
     def __init__(self, broker: BrokerPort, account_id: str) -> None:
         self._broker = broker
         self._account_id = account_id
-        self._states: dict[str, OrderState] = {}
-        self._trades: dict[str, dict[str, OrderTrade]] = {}
+        self._states: OrderedDict[str, OrderState] = OrderedDict()
+        self._trades: OrderedDict[str, dict[str, OrderTrade]] = OrderedDict()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.events = 0
@@ -69,6 +71,12 @@ class OrderWatcher:
         for name in (state.order_id, state.request_id):
             if name:
                 self._states[name] = merged
+                self._states.move_to_end(name)
+        self._trades.move_to_end(key)
+        while len(self._trades) > KEEP:
+            self._trades.popitem(last=False)
+        while len(self._states) > 2 * KEEP:
+            self._states.popitem(last=False)
         self.events += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 MOSCOW = ZoneInfo("Europe/Moscow")
 SCHEDULE_DAYS = 7
 SCHEDULE_TTL = timedelta(hours=6)
+FAILURE_TTL = timedelta(minutes=5)
 
 # MOEX non-trading weekdays (fallback calendar only; the broker's schedule wins when available)
 HOLIDAYS: frozenset[date] = frozenset(
@@ -98,28 +99,33 @@ class SessionCalendar:
     def __init__(self, broker: BrokerPort, clock: Clock) -> None:
         self._broker = broker
         self._clock = clock
+        # exchange -> (valid until, windows or None when the broker has none)
         self._cache: dict[str, tuple[datetime, list[Window] | None]] = {}
 
     async def _exchange_windows(self, exchange: str) -> list[Window] | None:
         """Windows for the coming week from the broker, or None when it has none."""
         now = self._clock.now()
         cached = self._cache.get(exchange)
-        if cached is not None and now - cached[0] < SCHEDULE_TTL:
+        if cached is not None and now < cached[0]:
             return cached[1]
         windows: list[Window] | None = None
+        ttl = SCHEDULE_TTL
         try:
             schedules: list[TradingSchedule] = await self._broker.trading_schedules(
                 exchange, now - timedelta(days=1), now + timedelta(days=SCHEDULE_DAYS)
             )
+        except broker_errors.NotFound:
+            schedules = []  # the broker has no such exchange: ask again much later
         except broker_errors.BrokerError as exc:
-            log.info("no trading schedule for %s from the broker: %s", exchange, exc)
+            log.info("no trading schedule for %s from the broker now: %s", exchange, exc)
             schedules = []
+            ttl = FAILURE_TTL  # a passing failure: use the built-in calendar for a while
         for schedule in schedules:
             if schedule.exchange.lower() == exchange.lower():
                 windows = [w for day in schedule.days for w in schedule_windows(day)]
                 windows.sort()
                 break
-        self._cache[exchange] = (now, windows)
+        self._cache[exchange] = (now + ttl, windows)
         return windows
 
     async def state(self, instrument: Instrument) -> SessionState:

@@ -48,7 +48,7 @@ from bot.engine.journal import Journal
 from bot.engine.market import BookFeeds
 from bot.engine.options import EngineOptions
 from bot.engine.order_watch import OrderWatcher
-from bot.engine.orders import OrderDesk
+from bot.engine.orders import CancelNotConfirmed, OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
 from bot.engine.sessions import MOSCOW, SessionCalendar
@@ -214,6 +214,47 @@ class Engine:
         self._save_running()
         if resumed:
             log.info("resumed %d sell/buy job(s) after a restart", resumed)
+        await self._settle_orphans({t.id for t in tasks.sellbuy})
+
+    async def _settle_orphans(self, active_task_ids: set[int]) -> None:
+        """Open orders of sell/buy tasks that are no longer active (deactivated while the bot
+        was away): learn their fate from the broker, record their fills, cancel what still
+        lives. Nobody watches them otherwise."""
+        records = await self._base.open_orders("sellbuy")
+        orphans = [r for r in records if r.task_id not in active_task_ids]
+        fills_found = 0
+        desk = self._ctx.desk
+        for record in orphans:
+            try:
+                instrument = await self._base.instrument(record.instrument)
+                order = TrackedOrder(
+                    client_order_id=record.client_order_id,
+                    instrument=instrument,
+                    direction=record.direction,
+                    price=record.price or Decimal(0),
+                    lots=record.lots,
+                    task_kind=record.task_kind,
+                    task_id=record.task_id,
+                    broker_order_id=record.broker_order_id,
+                    status=record.status,
+                    lots_executed=record.lots_executed,
+                )
+                fills_found += len(await desk.sync(order))
+                if order.broker_order_id is None and order.status in ("prepared", "unknown"):
+                    desk.mark_not_sent(order)
+                elif not order.is_final:
+                    fills_found += len(await desk.cancel(order))
+            except (broker_errors.BrokerError, CancelNotConfirmed) as exc:
+                log.error("could not settle order %s: %s", record.client_order_id, exc)
+        if orphans:
+            await self._ctx.notify(
+                events.Alert(
+                    job_id=None,
+                    at=self._clock.now(),
+                    reason_key=text_keys.RECONCILED,
+                    params={"orders": str(len(orphans)), "fills": str(fills_found)},
+                )
+            )
 
     async def close(self) -> None:
         """Stop every job cleanly (live orders cancelled), flush the journal (bounded), release

@@ -136,6 +136,20 @@ class FakeBase:
                 return instrument
         return None
 
+    async def instrument(self, instrument_id: int) -> Instrument:
+        self._check("instrument")
+        if instrument_id not in self.instruments_by_id:
+            raise BaseRejected(404, "not_found", "no such instrument")
+        return self.instruments_by_id[instrument_id]
+
+    async def open_orders(self, task_kind: str | None = None) -> list[OrderRecord]:
+        self._check("open_orders")
+        return [
+            o
+            for o in self.orders.values()
+            if o.status not in FINAL_STATUSES and task_kind in (None, o.task_kind)
+        ]
+
     async def sync_instruments(
         self, instruments: list[dict[str, Any]], *, complete: bool
     ) -> SyncResult:

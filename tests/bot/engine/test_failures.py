@@ -330,3 +330,50 @@ async def test_stop_while_the_broker_never_answers_leaves_nothing_behind(
     assert info.task_id is not None
     records = base.task_orders(info.task_id)
     assert [(r.status, r.message) for r in records] == [("cancelled", "not sent")]
+
+
+async def test_start_settles_open_orders_of_deactivated_tasks(
+    make_engine: EngineFactory,
+    broker: FakeBroker,
+    base: FakeBase,
+    notifier: RecordingNotifier,
+    sber: Instrument,
+) -> None:
+    from bot.base_client.types import NewOrder, OrderUpdate
+
+    task_id = base.add_sellbuy(sber, "buy", 50)
+    request_id = "5b8f3f5e-0000-4000-8000-000000000001"
+    await base.record_order(
+        NewOrder(
+            request_id,
+            sber.id,
+            "buy",
+            "limit",
+            Decimal("100.00"),
+            5,
+            "prepared",
+            "sellbuy",
+            task_id,
+        )
+    )
+    placed = await broker.post_limit_order(
+        account_id="acc-1",
+        instrument_id="uid-sber",
+        direction="buy",
+        lots=5,
+        price=Decimal("100.00"),
+        request_id=request_id,
+    )
+    await base.update_order(OrderUpdate(request_id, "new", placed.order_id, 0))
+    broker.fill(broker.orders[placed.order_id], 2)  # filled while the bot was away
+    base.tasks[task_id].active = False  # and the owner deactivated the task meanwhile
+
+    engine = make_engine()
+    await engine.start()
+    assert engine.jobs() == [], "an inactive task is not resumed"
+    assert broker.live_orders() == [], "its order, watched by nobody, was cancelled"
+    await engine.recorder.wait_flushed()
+    assert base.progress(task_id)[0] == 20, "the fills made while away are recorded"
+    assert base.orders[request_id].status == "cancelled"
+    alert = notifier.of(events.Alert)[-1]
+    assert (alert.reason_key, alert.params) == (text_keys.RECONCILED, {"orders": "1", "fills": "1"})
