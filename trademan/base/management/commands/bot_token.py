@@ -10,7 +10,7 @@ from trademan.base.services.accounts import BOT_USERNAME, rotate_bot_token
 class Command(BaseCommand):
     help = (
         "Create or rotate the bot user's API token and print it once (the old token stops "
-        "working). Put it in the bot's BASE_API_TOKEN."
+        "working). Put it in the bot's BASE_TOKEN."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
