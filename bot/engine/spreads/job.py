@@ -28,7 +28,7 @@ from typing import Any
 from bot.base_client.api import BaseApi
 from bot.base_client.types import Instrument, OrderRecord, Spread, TradingSettings
 from bot.broker import errors as broker_errors
-from bot.broker.types import OrderBook
+from bot.broker.types import OrderBook, OrderState
 from bot.engine import events, risk, text_keys
 from bot.engine.context import EngineContext
 from bot.engine.interface import JobInfo, UserError
@@ -418,12 +418,27 @@ class SpreadRun:
         self._absorb(mid, fills)
         self._inbox.put_nowait(_OrderChanged(mid))
 
-    def order_event(self, client_order_id: str) -> None:
-        """Something happened to this order (e.g. the broker's order-state stream saw a fill):
-        ask the broker for its state now instead of at the next poll."""
+    def order_event(self, client_order_id: str, state: OrderState | None = None) -> None:
+        """Something happened to this order. With its `state` (an order-state stream event) the
+        state is applied at once through the desk (fills recorded once per trade id, no REST
+        call); without, the order's state is asked of the broker now instead of at the next
+        poll."""
         mid = self._mid_by_client.get(client_order_id)
-        if mid is not None:
-            self._wake.setdefault(mid, asyncio.Event()).set()
+        if mid is None:
+            return
+        order = self._orders.get(mid)
+        if state is not None and order is not None and not order.is_final:
+            before = (order.status, order.lots_executed)
+            fills = self.ctx.desk.adopt(order, state)
+            self._absorb(mid, fills)
+            if fills or (order.status, order.lots_executed) != before:
+                self._inbox.put_nowait(_OrderChanged(mid))
+            return
+        self._wake.setdefault(mid, asyncio.Event()).set()
+
+    def _stream_event(self, state: Any) -> None:
+        if isinstance(state, OrderState):
+            self.order_event(state.request_id, state)
 
     async def _follow(self, mid: str) -> None:
         """Ask the broker for a live order's state until it is final: every poll interval, or
@@ -433,7 +448,7 @@ class SpreadRun:
         wake = self._wake.setdefault(mid, asyncio.Event())
         router = self._order_events
         if router is not None:
-            router.watch(order.client_order_id, self.order_event)
+            router.watch(order.client_order_id, self._stream_event)
         try:
             while not order.is_final:
                 interval = self.ctx.options.poll_interval

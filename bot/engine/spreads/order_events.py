@@ -1,10 +1,12 @@
 """Order-state events from the broker's OrderStateStream, routed to the jobs following those
 orders, by our request id (the client UUID).
 
-Why: polling GetOrderState is bounded by the Orders service budget (about 100 requests a minute
-for the account), so 50 live far orders cannot be polled every second. With a healthy stream a
-job learns of a fill at once and polls only as a slow safety net; when the stream fails the jobs
-fall back to polling at the engine's poll interval.
+Each event carries the order's state (executed lots and trades): the job applies it through the
+order desk (`OrderDesk.adopt`) with no REST call at all. Why: GetOrderState shares the Orders
+service budget (about 100 requests a minute for the account), so 50 live far orders cannot be
+polled every second. With a healthy stream a job learns of a fill at once and polls only as a
+slow safety net; when the stream fails the jobs fall back to polling at the engine's poll
+interval.
 
 One router per engine (one stream per account):
 
@@ -19,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,13 @@ class HasRequestId(Protocol):
 
 class OrderEventRouter:
     def __init__(self, *, retry_after: float = 5.0) -> None:
-        self._watchers: dict[str, Callable[[str], None]] = {}
+        self._watchers: dict[str, Callable[[Any], None]] = {}
         self._retry_after = retry_after
         self.healthy = False  # a stream is connected and delivering
         self.events = 0
 
-    def watch(self, client_order_id: str, callback: Callable[[str], None]) -> None:
+    def watch(self, client_order_id: str, callback: Callable[[Any], None]) -> None:
+        """`callback(state)` for each event of that order (the stream's OrderState)."""
         self._watchers[client_order_id] = callback
 
     def unwatch(self, client_order_id: str) -> None:
@@ -46,7 +49,7 @@ class OrderEventRouter:
         self.events += 1
         callback = self._watchers.get(state.request_id)
         if callback is not None:
-            callback(state.request_id)
+            callback(state)
 
     async def run(self, open_stream: Callable[[], AsyncIterator[HasRequestId]]) -> None:
         """Follow the stream, reopening it after a failure; `healthy` says whether the jobs may

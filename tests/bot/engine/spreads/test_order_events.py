@@ -17,18 +17,18 @@ class State:
 
 def test_events_reach_only_the_watcher_of_that_order() -> None:
     router = OrderEventRouter()
-    seen: list[str] = []
+    seen: list[State] = []
     router.watch("a", seen.append)
     router.dispatch(State("a"))
     router.dispatch(State("b"))  # nobody follows b
     router.unwatch("a")
     router.dispatch(State("a"))
-    assert seen == ["a"] and router.events == 3
+    assert seen == [State("a")] and router.events == 3
 
 
 async def test_run_reopens_a_failed_stream_and_reports_health() -> None:
     router = OrderEventRouter(retry_after=0.0)
-    seen: list[str] = []
+    seen: list[State] = []
     router.watch("x", seen.append)
     opened = 0
     second = asyncio.Event()
@@ -46,7 +46,7 @@ async def test_run_reopens_a_failed_stream_and_reports_health() -> None:
 
     task = asyncio.create_task(router.run(stream))
     await asyncio.wait_for(second.wait(), 5)
-    assert opened == 2 and seen == ["x", "x"] and health_in_stream == [True, True]
+    assert opened == 2 and seen == [State("x"), State("x")] and health_in_stream == [True, True]
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
