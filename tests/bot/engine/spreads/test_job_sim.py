@@ -387,3 +387,24 @@ async def test_order_state_stream_reveals_fills_without_polling(world: World) ->
         follow.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follow
+
+
+async def test_base_outage_holds_the_far_leg_but_hedges_go_on(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=4, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    w.base.down = True
+    await fill_far(w, 1)  # its records cannot reach the Base: the recorder goes down
+    await eventually_async(lambda: hedged(w, 1), "hedged while the Base is down")
+    await eventually(lambda: engine.recorder.is_down, "the engine knows the Base is down")
+    await eventually_async(lambda: _none(live_far(w)), "no far order while the Base is down")
+    w.base.down = False
+    far = await eventually_async(lambda: live_far(w), "far order back with the Base")
+    assert int(far[0]["lotsRequested"]) == 3
+    await eventually(
+        lambda: w.base.leg_progress(spread_id, "near")[0] == 100, "journaled fills flushed"
+    )
