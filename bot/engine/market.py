@@ -8,7 +8,6 @@ with `wait_newer`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bot.broker import errors as broker_errors
@@ -49,8 +48,7 @@ class BookFeed:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5.0)  # bounded: closing never hangs
             self._task = None
 
     def _publish(self, book: OrderBook) -> None:

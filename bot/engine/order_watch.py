@@ -8,7 +8,6 @@ that wakes after two events still sees both.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from dataclasses import replace
@@ -43,8 +42,7 @@ class OrderWatcher:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5.0)  # bounded: closing never hangs
             self._task = None
 
     def changed(self) -> asyncio.Event:

@@ -13,7 +13,6 @@ back-off, and reports `BaseRestored` when everything owed has been flushed. Whil
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 from decimal import Decimal
@@ -112,8 +111,7 @@ class BaseRecorder:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5.0)
             self._task = None
 
     async def _run(self) -> None:
@@ -122,9 +120,12 @@ class BaseRecorder:
             if self._probe_interval is None:
                 await self._wakeup.wait()
             else:
+                waiter = asyncio.ensure_future(self._wakeup.wait())
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._probe_interval)
-                except TimeoutError:
+                    done, _ = await asyncio.wait({waiter}, timeout=self._probe_interval)
+                finally:
+                    waiter.cancel()
+                if not done:
                     # idle: make sure the Base is still there, so jobs stop placing new orders
                     # as soon as it goes away rather than at their next record
                     if not await self._probe():

@@ -265,9 +265,8 @@ class Engine:
         await self._registry.stop()
         for task in self._background:
             task.cancel()
-        for task in self._background:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._background:
+            await asyncio.wait(self._background, timeout=5.0)
         if not self._recorder.is_down:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -137,3 +138,19 @@ async def test_sellbuy_all_without_tasks_says_so(make_engine: EngineFactory) -> 
     with pytest.raises(UserError) as err:
         await engine.start_sellbuy_all()
     assert err.value.key == text_keys.NO_ACTIVE_TASKS
+
+
+async def test_close_is_prompt_after_work_with_default_timings(
+    make_engine: EngineFactory, broker: FakeBroker
+) -> None:
+    from dataclasses import replace
+
+    from tests.bot.engine.conftest import FAST
+
+    engine = make_engine(options=replace(FAST, base_probe_interval=10.0, stop_timeout=30.0))
+    await engine.start()
+    await engine.start_sellbuy(SellBuyOrder(direction="buy", ticker="SBER", amount=10))
+    await eventually(lambda: len(broker.live_orders()) == 1, "order placed")
+    broker.fill(broker.live_orders()[0], 1)
+    await engine.wait_idle()
+    await asyncio.wait_for(engine.close(), 3.0)  # the flusher waits 10 s between probes
