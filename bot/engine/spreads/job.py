@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -34,7 +35,13 @@ from bot.engine.context import EngineContext
 from bot.engine.interface import JobInfo, UserError
 from bot.engine.jobs import Job, JobRegistry
 from bot.engine.market import BookFeed
-from bot.engine.orders import CancelNotConfirmed, Fill, OrderRefusedByBroker, TrackedOrder
+from bot.engine.orders import (
+    CancelNotConfirmed,
+    Fill,
+    OrderDesk,
+    OrderRefusedByBroker,
+    TrackedOrder,
+)
 from bot.engine.sessions import SessionState
 from bot.engine.spreads import machine as m
 from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_key, spread_title
@@ -148,11 +155,23 @@ class SpreadRun:
         self._inbox: asyncio.Queue[_Msg] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[LegName, SessionState] = {}
-        self._counter = 0
+        self._next_client_id = ""
+        # The engine's order desk class, with ids this job chooses: the machine's id of an order
+        # IS its client UUID, known before the desk is called, so an order whose placement
+        # ended in an unexpected error can still be resolved by request id (never re-sent).
+        self.desk = OrderDesk(
+            ctx.broker,
+            ctx.recorder,
+            ctx.notifier,
+            ctx.clock,
+            ctx.options,
+            account_id=ctx.account_id,
+            new_id=self._take_client_id,
+        )
         self._far_position = 0
         self._far_start = 0
         self._paused = False
-        self._leg_kw = _desk_takes_leg(ctx.desk.place)
+        self._leg_kw = _desk_takes_leg(self.desk.place)
         # observability (bench and tests): when each market event was seen and orders sent
         self.on_place: Callable[[m.Place], None] | None = None
 
@@ -165,8 +184,11 @@ class SpreadRun:
         return self.ctx.clock.now().timestamp()
 
     def _new_mid(self) -> str:
-        self._counter += 1
-        return f"job{self.job.job_id}-{self._counter}"
+        return str(uuid.uuid4())
+
+    def _take_client_id(self) -> str:
+        client_id, self._next_client_id = self._next_client_id, ""
+        return client_id or str(uuid.uuid4())
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -360,8 +382,10 @@ class SpreadRun:
         }
         if self._leg_kw:
             kwargs["leg"] = action.leg
+        # OrderDesk.place takes its id from new_id before its first await: this one
+        self._next_client_id = mid
         try:
-            order, fills = await ctx.desk.place(**kwargs)
+            order, fills = await self.desk.place(**kwargs)
         except OrderRefusedByBroker as exc:
             params = exc.params()
             if not action.hedge:
@@ -378,10 +402,26 @@ class SpreadRun:
             permanent = not (exc.session or exc.error.retryable or action.hedge)
             self._inbox.put_nowait(_PlaceFailed(mid, params["message"], permanent))
             return
-        except Exception as exc:  # the desk resolves unknown outcomes; anything else: retry
-            log.exception("spread %s: placing %s failed", self.spread.id, mid)
-            self._inbox.put_nowait(_PlaceFailed(mid, str(exc), permanent=False))
+        except Exception:
+            # the order may have reached the broker (e.g. its state could not be read after it
+            # was accepted): never guess — follow it by request id until the broker says
+            log.exception("spread %s: placing %s ended unexpectedly", self.spread.id, mid)
+            order = TrackedOrder(
+                client_order_id=mid,
+                instrument=instrument,
+                direction=action.direction,
+                price=action.price,
+                lots=action.lots,
+                task_kind="spread",
+                task_id=self.spread.id,
+                status="unknown",
+            )
+            self._orders[mid] = order
+            self._inbox.put_nowait(_OrderChanged(mid))
+            self._spawn(self._follow(mid), f"follow-{mid}")
             return
+        if order.client_order_id != mid:  # the desk chose its own id: still followed by mid
+            log.warning("spread %s: order %s placed as %s", self.spread.id, mid, order)
         self._orders[mid] = order
         self._absorb(mid, fills)
         self._inbox.put_nowait(_OrderChanged(mid))
@@ -409,7 +449,7 @@ class SpreadRun:
             self._inbox.put_nowait(_CancelFailed(mid))
             return
         try:
-            fills = await self.ctx.desk.cancel(order, job_id=self.job.job_id)
+            fills = await self.desk.cancel(order, job_id=self.job.job_id)
         except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
             log.warning("spread %s: cancel %s not confirmed: %s", self.spread.id, mid, exc)
             self._inbox.put_nowait(_CancelFailed(mid))
@@ -429,7 +469,7 @@ class SpreadRun:
         order = self._orders.get(mid)
         if state is not None and order is not None and not order.is_final:
             before = (order.status, order.lots_executed)
-            fills = self.ctx.desk.adopt(order, state)
+            fills = self.desk.adopt(order, state)
             self._absorb(mid, fills)
             if fills or (order.status, order.lots_executed) != before:
                 self._inbox.put_nowait(_OrderChanged(mid))
@@ -447,12 +487,13 @@ class SpreadRun:
         self._mid_by_client[order.client_order_id] = mid
         wake = self._wake.setdefault(mid, asyncio.Event())
         router = self._order_events
+        unseen = 0
         if router is not None:
             router.watch(order.client_order_id, self._stream_event)
         try:
             while not order.is_final:
                 interval = self.ctx.options.poll_interval
-                if router is not None and router.healthy:
+                if router is not None and router.healthy and order.broker_order_id is not None:
                     interval = max(interval, self.tuning.safety_poll_interval)
                 if not wake.is_set():
                     sleeper = asyncio.ensure_future(self.ctx.clock.sleep(interval))
@@ -465,7 +506,7 @@ class SpreadRun:
                 wake.clear()
                 before = (order.status, order.lots_executed)
                 try:
-                    fills = await self.ctx.desk.sync(order)
+                    fills = await self.desk.sync(order)
                 except broker_errors.BrokerError as exc:
                     log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
                     continue
@@ -474,6 +515,12 @@ class SpreadRun:
                     await self.ctx.clock.sleep(interval)
                     continue
                 self._absorb(mid, fills)
+                if order.broker_order_id is None and order.status in ("prepared", "unknown"):
+                    unseen += 1
+                    if unseen >= 2:  # asked twice by request id, never seen: it was not sent
+                        self.desk.mark_not_sent(order)
+                else:
+                    unseen = 0
                 if fills or (order.status, order.lots_executed) != before:
                     self._inbox.put_nowait(_OrderChanged(mid))
         finally:
@@ -562,13 +609,13 @@ class SpreadRun:
                 lots_executed=0,
             )
             try:
-                fills = await self.ctx.desk.sync(order)
+                fills = await self.desk.sync(order)
             except broker_errors.BrokerError as exc:
                 log.warning("spread %s: state of %s: %s", spread.id, record.client_order_id, exc)
                 fills = []
                 order.lots_executed = record.lots_executed
             if order.broker_order_id is None and order.status in ("prepared", "unknown", "sent"):
-                self.ctx.desk.mark_not_sent(order)  # the broker has never seen it
+                self.desk.mark_not_sent(order)  # the broker has never seen it
                 continue
             mid = record.client_order_id
             self._orders[mid] = order
@@ -619,7 +666,7 @@ class SpreadRun:
             order = self._orders.get(far.client_order_id) if far is not None else None
             if order is not None and not order.is_final:
                 with contextlib.suppress(Exception):
-                    await ctx.desk.cancel(order, job_id=self.job.job_id)
+                    await self.desk.cancel(order, job_id=self.job.job_id)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

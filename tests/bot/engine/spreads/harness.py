@@ -269,6 +269,9 @@ class ProxyBroker(BrokerPort):
         self.killed = False
         self.hold: Hold | None = None
         self.reject: dict[str, int] = {}  # instrument uid -> PostOrders to reject
+        # instrument uid -> after a PostOrder on it, this many order-state reads fail
+        self.state_fails_after_post: dict[str, int] = {}
+        self._state_fails = 0
         self.posted: list[tuple[str, str, int, Decimal, str]] = []  # uid, dir, lots, price, id
         self.post_times: list[tuple[float, str]] = []
 
@@ -315,6 +318,8 @@ class ProxyBroker(BrokerPort):
             )
         self.posted.append((instrument_id, direction, lots, price, request_id))
         self.post_times.append((asyncio.get_running_loop().time(), instrument_id))
+        if self.state_fails_after_post.get(instrument_id):
+            self._state_fails += self.state_fails_after_post.pop(instrument_id)
         return await self.inner.post_limit_order(
             account_id=account_id,
             instrument_id=instrument_id,
@@ -328,12 +333,19 @@ class ProxyBroker(BrokerPort):
         self._alive()
         await self.inner.cancel_order(account_id=account_id, order_id=order_id)
 
+    def _state_fault(self) -> None:
+        if self._state_fails > 0:
+            self._state_fails -= 1
+            raise broker_errors.BrokerError("internal error", api_code="70001")
+
     async def order_state(self, *, account_id: str, order_id: str) -> OrderState:
         self._alive()
+        self._state_fault()
         return await self.inner.order_state(account_id=account_id, order_id=order_id)
 
     async def resolve_order(self, *, account_id: str, request_id: str) -> OrderState | None:
         self._alive()
+        self._state_fault()
         return await self.inner.resolve_order(account_id=account_id, request_id=request_id)
 
     async def active_orders(self, *, account_id: str) -> list[OrderState]:

@@ -408,3 +408,25 @@ async def test_base_outage_holds_the_far_leg_but_hedges_go_on(world: World) -> N
     await eventually(
         lambda: w.base.leg_progress(spread_id, "near")[0] == 100, "journaled fills flushed"
     )
+
+
+async def test_hedge_whose_state_cannot_be_read_is_resolved_not_sent_twice(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    engine, broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    await eventually_async(lambda: live_far(w), "far order placed")
+    # the hedge is accepted and filled at once, but reading its state fails: the placement
+    # ends in an error although the order exists
+    broker.state_fails_after_post[w.sber.uid] = 1
+    await fill_far(w, 1)
+    await eventually_async(lambda: hedged(w, 1), "hedged", diag=w.notifier.describe)
+    await fill_far(w, 1)
+    await eventually_async(lambda: hedged(w, 2), "hedged again", diag=w.notifier.describe)
+    await eventually(lambda: bool(w.notifier.of(events.JobFinished)), "finished")
+    assert w.notifier.of(events.JobFinished)[0].outcome == "done"
+    sber_orders = await w.sim_orders(w.sber.uid)
+    assert len(sber_orders) == 2, "the hedge that ended in an error was not sent again"
+    assert sum(int(o["lotsExecuted"]) for o in sber_orders) == 20
