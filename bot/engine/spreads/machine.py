@@ -56,6 +56,7 @@ HEDGE_RESTORED = "spread_hedge_restored"  # params: ticker
 OVER_HEDGED = "spread_over_hedged"  # params: ticker, pieces
 LEFT_UNHEDGED = "spread_left_unhedged"  # params: ticker, pieces
 FAR_REFUSED = "spread_far_refused"  # params: ticker, message
+HEDGE_WAITS_SESSION = "spread_hedge_waits_session"  # params: ticker, pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,7 @@ class SpreadMachine:
         self._far_retry_at = 0.0
         self._far_failures = 0
         self._over_hedge_alerted = False
+        self._session_hedge_alerted = False
         self._far_paused = False
         # our far order just cancelled may still show in the last book: (price, lots)
         self._far_ghost: tuple[Decimal, int] | None = None
@@ -555,8 +557,16 @@ class SpreadMachine:
             self._hedge_failures = 0
             actions.append(Alert(HEDGE_RESTORED, {"ticker": c.near.ticker}))
         lots = need // c.near.lot
+        if lots > 0 and self._session["near"] is False:
+            if not self._session_hedge_alerted:  # a far fill raced the near leg's close
+                self._session_hedge_alerted = True
+                actions.append(
+                    Alert(HEDGE_WAITS_SESSION, {"ticker": c.near.ticker, "pieces": str(need)})
+                )
+            return actions
         if lots <= 0 or self._session["near"] is not True or now < self._hedge_retry_at:
             return actions
+        self._session_hedge_alerted = False
         book = self._books["near"]
         price: Decimal | None = None
         if not c.market_hedges:

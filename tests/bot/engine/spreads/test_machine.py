@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.engine.spreads.machine import (
     HEDGE_FAILED,
     HEDGE_RESTORED,
+    HEDGE_WAITS_SESSION,
     LEFT_UNHEDGED,
     Action,
     Alert,
@@ -291,6 +292,10 @@ def test_hedge_waits_for_the_near_session() -> None:
     m.on_session("near", False, 1)
     acts = fill(m, p, 1, "31500", final=False, now=2)
     assert of(acts, Place) == []
+    assert [(a.reason_key, a.params["pieces"]) for a in of(acts, Alert)] == [
+        (HEDGE_WAITS_SESSION, "100")
+    ]
+    assert of(m.on_tick(2.5), Alert) == []  # said once
     acts = m.on_session("near", True, 3)
     assert [(a.leg, a.lots) for a in of(acts, Place)] == [("near", 10)]
 
