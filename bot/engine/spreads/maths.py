@@ -176,7 +176,7 @@ def check_amount(amount: int, ratio: Decimal, far: LegSpec, near: LegSpec) -> in
     if amount <= 0:
         raise SpreadError("spread_bad_amount", amount=amount)
     if amount % far.lot:
-        raise SpreadError("spread_far_not_whole_lots", near="-", ratio=ratio, far_lot=far.lot)
+        raise SpreadError("spread_amount_not_whole_lots", amount=amount, lot=far.lot)
     return near_pieces_for(amount, ratio, near.lot)
 
 

@@ -128,8 +128,10 @@ def test_check_amount() -> None:
         with pytest.raises(SpreadError):
             check_amount(bad, D("100"), SRH7, SBER)
     two_lot_far = LegSpec("F", "future", 2, D("1"), D("1"), basic_asset_size=D("100"))
-    with pytest.raises(SpreadError):
+    with pytest.raises(SpreadError) as err:
         check_amount(3, D("100"), two_lot_far, SBER)
+    assert err.value.key == "spread_amount_not_whole_lots"
+    assert err.value.params == {"amount": "3", "lot": "2"}
     with pytest.raises(SpreadError):
         check_amount(1, D("5"), SRH7, SBER)
 
