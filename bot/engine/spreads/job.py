@@ -81,6 +81,12 @@ class _PlaceFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class _CapFar:
+    mid: str
+    lots: int
+
+
+@dataclass(frozen=True, slots=True)
 class _CancelFailed:
     mid: str
 
@@ -95,7 +101,7 @@ class _Stop:
     pass
 
 
-_Msg = _Book | _Session | _OrderChanged | _PlaceFailed | _CancelFailed | _Tick | _Stop
+_Msg = _Book | _Session | _OrderChanged | _PlaceFailed | _CapFar | _CancelFailed | _Tick | _Stop
 
 
 @dataclass(slots=True)
@@ -283,6 +289,8 @@ class SpreadRun:
             return machine.on_order(self._update(msg.mid), now)
         if isinstance(msg, _PlaceFailed):
             return machine.on_place_failed(msg.mid, msg.message, now, permanent=msg.permanent)
+        if isinstance(msg, _CapFar):
+            return machine.cap_far_lots(msg.mid, msg.lots, now)
         if isinstance(msg, _CancelFailed):
             return machine.on_cancel_failed(msg.mid, now)
         if isinstance(msg, _Stop):
@@ -356,6 +364,11 @@ class SpreadRun:
         instrument = self._instrument(action.leg)
         if not action.hedge:
             refusal = self._risk(action)
+            cap = self._value_cap(action) if refusal is not None else 0
+            if refusal is not None and refusal.key == text_keys.RISK_ORDER_VALUE and cap >= 1:
+                # too big for one order: the far leg goes on in orders of at most `cap` lots
+                self._inbox.put_nowait(_CapFar(mid, cap))
+                return
             if refusal is not None:
                 await ctx.notify(
                     events.OrderRefused(
@@ -442,6 +455,15 @@ class SpreadRun:
             pieces=action.lots * far.lot,
             position_after=after,
         )
+
+    def _value_cap(self, action: m.Place) -> int:
+        """The most far lots one order may hold under the max value of one order."""
+        assert action.price is not None
+        far = self.spread.far
+        lot_value = abs(risk.piece_value(far, action.price)) * far.lot
+        if lot_value <= 0:
+            return 0
+        return int(self.settings.max_order_value // lot_value)
 
     async def _cancel(self, mid: str) -> None:
         order = self._orders.get(mid)

@@ -230,6 +230,7 @@ class SpreadMachine:
         self._over_hedge_alerted = False
         self._session_hedge_alerted = False
         self._far_paused = False
+        self._far_cap: int | None = None
         # our far order just cancelled may still show in the last book: (price, lots)
         self._far_ghost: tuple[Decimal, int] | None = None
         self._fatal: Finish | None = None
@@ -412,6 +413,15 @@ class SpreadMachine:
             actions += self._far_failed(message, now, permanent=permanent)
         return actions + self._decide(now)
 
+    def cap_far_lots(self, client_order_id: str, lots: int, now: float) -> list[Action]:
+        """A far order was refused before sending because it was too large (e.g. the max value
+        of one order): it does not exist; from now on far orders are at most `lots` lots."""
+        order = self._orders.get(client_order_id)
+        if order is not None and not order.final:
+            order.status = "rejected"
+        self._far_cap = max(lots, 0)
+        return self._decide(now)
+
     def on_cancel_failed(self, client_order_id: str, now: float) -> list[Action]:
         """The cancel did not go through (the order may have filled meanwhile): the driver asks
         the broker for the order's state and feeds it back; the machine may try again later."""
@@ -593,6 +603,8 @@ class SpreadMachine:
         left = self._amount_lots - self.executed("far") // c.far.lot
         if c.max_far_lots_per_order is not None:
             left = min(left, c.max_far_lots_per_order)
+        if self._far_cap is not None:
+            left = min(left, self._far_cap)
         if left <= 0:
             return None
         side = far_book.asks if c.far_direction == "sell" else far_book.bids

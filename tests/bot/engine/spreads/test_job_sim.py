@@ -430,3 +430,24 @@ async def test_hedge_whose_state_cannot_be_read_is_resolved_not_sent_twice(world
     sber_orders = await w.sim_orders(w.sber.uid)
     assert len(sber_orders) == 2, "the hedge that ended in an error was not sent again"
     assert sum(int(o["lotsExecuted"]) for o in sber_orders) == 20
+
+
+async def test_far_orders_kept_under_the_max_value_of_one_order(world: World) -> None:
+    w = world
+    await setup_books(w)
+    w.base.trading_settings = replace(w.base.trading_settings, max_order_value=D("60000"))
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    w.run_spread(engine, spread_id)
+    far = await eventually_async(lambda: live_far(w), "far order placed", diag=w.notifier.describe)
+    assert int(far[0]["lotsRequested"]) == 2  # 2 × 25 400 ≤ 60 000 < 3 × 25 400
+    await fill_far(w, 2)
+    await eventually_async(lambda: hedged(w, 2), "hedged")
+    far = await eventually_async(lambda: _unfilled(live_far(w)), "next far order")
+    assert int(far[0]["lotsRequested"]) == 2
+
+
+async def _unfilled(rows: object) -> list[dict[str, object]]:
+    found = await rows  # type: ignore[misc]
+    return [o for o in found if int(o["lotsExecuted"]) == 0]

@@ -577,3 +577,15 @@ def test_hedge_price_kept_inside_the_price_band() -> None:
     ack(m, p)
     h = of(fill(m, p, 1, "31500"), Place)[0]
     assert h.price == D("300.05")
+
+
+def test_far_orders_capped_after_a_too_large_refusal() -> None:
+    m = machine()
+    p = of(open_market(m), Place)[0]
+    assert p.lots == 5
+    acts = m.cap_far_lots(p.client_order_id, 2, 1)
+    again = of(acts, Place)
+    assert [(a.leg, a.lots) for a in again] == [("far", 2)] and not of(acts, Alert)
+    ack(m, again[0])
+    nxt = of(fill(m, again[0], 2, "31500", final=True), Place)
+    assert sorted((a.leg, a.lots) for a in nxt) == [("far", 2), ("near", 20)]
