@@ -696,6 +696,20 @@ class SpreadRun:
                 await task
         for feed in feeds:
             await ctx.feeds.release(feed)
+        if machine is not None and machine.finished is None and machine.unhedged_pieces() != 0:
+            # interrupted with the legs out of balance: the owner must know (a restart of the
+            # job hedges it: resume_spreads picks unbalanced spreads up)
+            await ctx.notify(
+                events.Alert(
+                    job_id=self.job.job_id,
+                    at=ctx.clock.now(),
+                    reason_key=m.LEFT_UNHEDGED,
+                    params={
+                        "ticker": self.spread.near.ticker,
+                        "pieces": str(machine.unhedged_pieces()),
+                    },
+                )
+            )
         await self._finished(finish)
 
     async def _finished(self, finish: m.Finish) -> None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from bot.engine import events
 from bot.engine.spreads.job import SpreadRun
-from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED
+from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED, LEFT_UNHEDGED
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
 from tests.bot.engine.spreads.harness import FAST, Hold, World, eventually, eventually_async
@@ -304,6 +304,8 @@ async def test_killed_during_the_hedge_before_it_was_sent(world: World) -> None:
     await asyncio.wait_for(hold.reached.wait(), 10)
     await w.kill(engine)
     assert (await w.positions()).get("SBER", 0) == 0
+    left = [a for a in w.notifier.of(events.Alert) if a.reason_key == LEFT_UNHEDGED]
+    assert [a.params for a in left] == [{"ticker": "SBER", "pieces": "300"}]
     await _finish_after_restart(w, spread_id, done=3, amount=5)
     never_sent = [o for o in w.base.orders.values() if o.client_order_id == hold.request_id]
     assert [o.status for o in never_sent] == ["cancelled"], "recorded but never sent"
