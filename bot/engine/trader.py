@@ -29,6 +29,7 @@ from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
 from bot.base_client.types import Instrument, SellBuyTask, TradingSettings
 from bot.broker import errors as broker_errors
+from bot.broker.client import TInvestClient
 from bot.engine import events, risk, text_keys
 from bot.engine.broker_port import BrokerPort
 from bot.engine.catalogue import catalogue_payload
@@ -52,6 +53,7 @@ from bot.engine.orders import CancelNotConfirmed, OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
 from bot.engine.sessions import MOSCOW, SessionCalendar
+from bot.engine.tinvest_port import TInvestPort
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,10 @@ RUNNING_FILE = "running.json"
 T = TypeVar("T")
 
 
-def as_port(broker: object) -> BrokerPort:
+def as_port(broker: TInvestClient | BrokerPort) -> BrokerPort:
     if isinstance(broker, BrokerPort):
         return broker
-    from bot.engine.tinvest_port import TInvestPort
-
-    return TInvestPort(broker)  # type: ignore[arg-type]
+    return TInvestPort(broker)
 
 
 class Engine:
@@ -77,7 +77,7 @@ class Engine:
 
     def __init__(
         self,
-        broker: object,
+        broker: TInvestClient | BrokerPort,
         base: BaseApi,
         notifier: Notifier,
         *,

@@ -189,7 +189,7 @@ async def test_lost_answer_is_resolved_to_exactly_one_order(
     engine = make_engine()
     await engine.start()
     info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=20))
-    await eventually(lambda: engine.jobs() and broker.orders, "order sent")
+    await eventually(lambda: bool(engine.jobs() and broker.orders), "order sent")
     await eventually(
         lambda: bool(notifier.of(events.Alert)), "unknown outcome reported", diag=notifier.describe
     )
