@@ -9,11 +9,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bot.engine import events
-from bot.engine.spreads.job import SpreadRun
+from bot.engine.spreads.job import SpreadRun, resume_spreads
 from bot.engine.spreads.machine import HEDGE_FAILED, HEDGE_RESTORED, LEFT_UNHEDGED
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
-from tests.bot.engine.spreads.harness import FAST, Hold, World, eventually, eventually_async
+from tests.bot.engine.spreads.harness import FAST, TUNING, Hold, World, eventually, eventually_async
 
 D = Decimal
 
@@ -453,3 +453,37 @@ async def test_far_orders_kept_under_the_max_value_of_one_order(world: World) ->
 async def _unfilled(rows: object) -> list[dict[str, object]]:
     found = await rows  # type: ignore[misc]
     return [o for o in found if int(o["lotsExecuted"]) == 0]
+
+
+async def test_resume_picks_running_open_or_unbalanced_spreads(world: World) -> None:
+    w = world
+    await setup_books(w)
+    engine, _broker = w.engine()
+    await engine.start()
+    idle = w.base.spread_view(w.base.add_spread(w.far, w.sber, "sell", amount=2, target="9999"))
+    running = w.base.spread_view(w.base.add_spread(w.far, w.sber, "sell", amount=2, target="9999"))
+    # the Base says two far pieces were sold and nothing bought on the near leg
+    unbalanced = replace(
+        w.base.spread_view(w.base.add_spread(w.far, w.sber, "sell", amount=2, target="9999")),
+        far_executed=2,
+        far_average=D("25400"),
+    )
+    jobs = await resume_spreads(
+        engine._registry,
+        engine._ctx,
+        [idle, running, unbalanced],
+        w.base.trading_settings,
+        running={running.id},
+        tuning=TUNING,
+    )
+    assert sorted(j.key for j in jobs) == sorted(
+        [f"spread:{running.id}", f"spread:{unbalanced.id}"]
+    )
+    # the unbalanced one hedges at once: 2 contracts × 100 shares
+    await eventually_async(
+        lambda: _sber_bought(w, 200), "the imbalance hedged", diag=w.notifier.describe
+    )
+
+
+async def _sber_bought(w: World, pieces: int) -> bool:
+    return (await w.positions()).get("SBER", 0) == pieces
