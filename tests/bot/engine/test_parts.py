@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -178,3 +179,67 @@ async def test_an_idle_engine_notices_the_base_going_away_and_coming_back(
     base.down = False
     await eventually(lambda: len(notifier.events) == 2, "Base back", diag=notifier.describe)
     assert [type(e) for e in notifier.events] == [events.BaseUnavailable, events.BaseRestored]
+
+
+class JumpingClock:
+    """Time passes only when someone sleeps (a sleep returns at once, time jumps ahead)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+    async def sleep(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=max(seconds, 0.0))
+        await asyncio.sleep(0.001)
+
+
+async def test_the_catalogue_is_refreshed_daily_at_seven_moscow(
+    broker: FakeBroker, base: FakeBase, notifier: RecordingNotifier
+) -> None:
+    from bot.broker.types import Instrument as BrokerInstrument
+    from bot.broker.types import InstrumentKind
+    from bot.engine.trader import Engine
+    from tests.bot.engine.conftest import FAST
+
+    broker.catalogue = [
+        BrokerInstrument(
+            kind=InstrumentKind.SHARE,
+            figi="F9",
+            uid="uid-new",
+            ticker="NEWS",
+            class_code="TQBR",
+            name="New",
+            lot=1,
+            currency="RUB",
+            min_price_increment=Decimal("0.01"),
+        )
+    ]
+    clock = JumpingClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))  # 06:00 Moscow
+    engine = Engine(
+        broker,
+        base,
+        notifier,
+        account_id="acc-1",
+        mode="paper",
+        clock=clock,
+        options=dataclasses.replace(FAST, catalogue_refresh_at=time(7, 0)),
+    )
+    synced_at: list[datetime] = []
+    sync = base.sync_instruments
+
+    async def timed_sync(instruments: list[dict[str, object]], *, complete: bool) -> object:
+        synced_at.append(clock.now())
+        return await sync(instruments, complete=complete)
+
+    base.sync_instruments = timed_sync  # type: ignore[method-assign,assignment]
+    await engine.start()
+    try:
+        await eventually(lambda: bool(base.synced), "daily refresh ran")
+        first = synced_at[0].astimezone(MOSCOW)
+        assert (first.date(), first.time()) == (date(2026, 11, 23), time(7, 0)), first
+        assert [i["ticker"] for i in base.synced] == ["NEWS"]
+        assert any(i.ticker == "NEWS" for i in base.instruments_by_id.values())
+    finally:
+        await engine.close()
