@@ -13,6 +13,20 @@ from decimal import Decimal
 from typing import Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
+from bot.engine.spreads.prices import SideQuote, SpreadQuote
+
+__all__ = [
+    "CatalogueUpdate",
+    "ComponentHealth",
+    "Health",
+    "JobInfo",
+    "Notifier",
+    "SellBuyOrder",
+    "SideQuote",
+    "SpreadQuote",
+    "Trader",
+    "UserError",
+]
 
 
 class Notifier(Protocol):
@@ -99,6 +113,17 @@ class Trader(Protocol):
 
     async def start_dump(self, ticker: str) -> JobInfo:
         """Close the position in `ticker` with the sell/buy mechanism."""
+        ...
+
+    async def start_spreads_all(self) -> list[JobInfo]:
+        """Run every active spread from the Base not already running (/spreads). Refuses with
+        UserError('base_unavailable') when the Base is down and UserError('no_active_spreads')
+        when it has none. Each job reports fills per leg (OrderFilled.leg, average_spread)."""
+        ...
+
+    async def spread_prices(self) -> list[SpreadQuote]:
+        """/sprices: every active spread priced in both directions now (for one far lot and for
+        the amount left), or when both legs open. Same refusals as start_spreads_all."""
         ...
 
     async def update_catalogue(self) -> CatalogueUpdate: ...

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from bot.base_client.types import FINAL_STATUSES, Instrument, NewFill, NewOrder, OrderUpdate
 from bot.base_client.types import OrderStatus as RecordStatus
@@ -142,9 +143,11 @@ class OrderDesk:
         task_id: int | None,
         job_id: str | None = None,
         stop: asyncio.Event | None = None,
+        leg: Literal["far", "near"] | None = None,
     ) -> tuple[TrackedOrder, list[Fill]]:
         """Record (journal) then send one limit order. Returns the order and any fills it got at
-        once. Raises OrderRefusedByBroker when the broker rejected it (nothing live)."""
+        once. Raises OrderRefusedByBroker when the broker rejected it (nothing live). `leg`
+        names a spread order's leg in the Base record."""
         order = TrackedOrder(
             client_order_id=self._new_id(),
             instrument=instrument,
@@ -165,6 +168,7 @@ class OrderDesk:
                 status="prepared",
                 task_kind=task_kind,  # type: ignore[arg-type]
                 task_id=task_id,
+                leg=leg,
             )
         )
         fills = await self._send(order, job_id, stop)

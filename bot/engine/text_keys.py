@@ -43,6 +43,31 @@ NO_POSITION = "no_position"
 NO_ACTIVE_TASKS = "no_active_tasks"
 # /update: the broker returned no instruments (nothing was changed). params: none
 CATALOGUE_EMPTY = "catalogue_empty"
+# /spreads: no active spread in the Base. params: none
+NO_ACTIVE_SPREADS = "no_active_spreads"
+
+# ---- a spread that cannot be traded as described (UserError, JobFinished.reason_key) ---------
+
+# The far leg of a spread must be a future. params: ticker
+SPREAD_FAR_NOT_FUTURE = "spread_far_not_future"
+# A future without its basic asset size: the ratio cannot be derived. params: ticker
+SPREAD_NO_BASIC_ASSET_SIZE = "spread_no_basic_asset_size"
+# A future without the rouble value of its price step. params: ticker
+SPREAD_NO_INCREMENT_AMOUNT = "spread_no_increment_amount"
+# far × ratio is not a whole number of near lots. params: far (pieces), ratio, near_lot
+SPREAD_NEAR_NOT_WHOLE_LOTS = "spread_near_not_whole_lots"
+# near ÷ ratio is not a whole number of far lots. params: near (pieces), ratio, far_lot
+SPREAD_FAR_NOT_WHOLE_LOTS = "spread_far_not_whole_lots"
+# The spread amount is not a whole number of far lots. params: amount, lot
+SPREAD_AMOUNT_NOT_WHOLE_LOTS = "spread_amount_not_whole_lots"
+# The ratio is zero or negative. params: ratio
+SPREAD_BAD_RATIO = "spread_bad_ratio"
+# The spread amount is zero or negative. params: amount
+SPREAD_BAD_AMOUNT = "spread_bad_amount"
+# An instrument with a lot of zero or less. params: ticker, lot
+SPREAD_BAD_LOT = "spread_bad_lot"
+# An instrument with a price step of zero or less. params: ticker
+SPREAD_BAD_INCREMENT = "spread_bad_increment"
 
 # ---- an order refused while a job runs (OrderRefused.reason_key) -----------------------------
 # RISK_ORDER_VALUE, RISK_POSITION_VALUE, NOT_TRADABLE and BROKER_ERROR above, and:
@@ -74,6 +99,23 @@ RECONCILED = "reconciled"
 CATALOGUE_UPDATED = "catalogue_updated"
 # The daily catalogue refresh failed. params: message
 CATALOGUE_FAILED = "catalogue_failed"
+
+# ---- spread alerts (Alert.reason_key; SPREAD_LEFT_UNHEDGED and SPREAD_FAR_REFUSED also end a
+# spread job as JobFinished.reason_key) ----------------------------------------------------------
+
+# A hedge order on the near leg failed; the bot retries (the far leg waits).
+# params: ticker, lots, attempt, message
+SPREAD_HEDGE_FAILED = "spread_hedge_failed"
+# The legs are balanced again after hedge failures. params: ticker
+SPREAD_HEDGE_RESTORED = "spread_hedge_restored"
+# The near leg holds more than the far leg needs (not undone automatically). params: ticker, pieces
+SPREAD_OVER_HEDGED = "spread_over_hedged"
+# The job ended with the near leg not hedged by `pieces`. params: ticker, pieces
+SPREAD_LEFT_UNHEDGED = "spread_left_unhedged"
+# The broker refused the far leg's order. params: ticker, message
+SPREAD_FAR_REFUSED = "spread_far_refused"
+# A far fill must wait for the near leg's session to be hedged. params: ticker, pieces
+SPREAD_HEDGE_WAITS_SESSION = "spread_hedge_waits_session"
 
 ALL_KEYS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

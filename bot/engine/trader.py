@@ -18,18 +18,19 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import Instrument, SellBuyTask, TradingSettings
+from bot.base_client.types import Instrument, SellBuyTask, Spread, TradingSettings
 from bot.broker import errors as broker_errors
 from bot.broker.client import TInvestClient
+from bot.broker.types import OrderState
 from bot.engine import events, risk, text_keys
 from bot.engine.broker_port import BrokerPort
 from bot.engine.catalogue import catalogue_payload
@@ -42,6 +43,7 @@ from bot.engine.interface import (
     JobInfo,
     Notifier,
     SellBuyOrder,
+    SpreadQuote,
     UserError,
 )
 from bot.engine.jobs import Job, JobRegistry
@@ -53,11 +55,18 @@ from bot.engine.orders import CancelNotConfirmed, OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
 from bot.engine.sessions import MOSCOW, SessionCalendar
+from bot.engine.spreads import job as spread_job
+from bot.engine.spreads.legs import SpreadTuning
+from bot.engine.spreads.order_events import OrderEventRouter
+from bot.engine.spreads.prices import engine_spread_prices
 from bot.engine.tinvest_port import TInvestPort
 
 log = logging.getLogger(__name__)
 
 RUNNING_FILE = "running.json"
+# /stop and shutdown wait this long for spread jobs: a job being stopped first completes (and
+# retries) the hedge of its last far fill, so the position is left neutral
+SPREAD_STOP_TIMEOUT = 120.0
 T = TypeVar("T")
 
 
@@ -86,6 +95,8 @@ class Engine:
         clock: Clock | None = None,
         state_dir: Path | None = None,
         options: EngineOptions | None = None,
+        spread_tuning: SpreadTuning | None = None,
+        spread_stop_timeout: float = SPREAD_STOP_TIMEOUT,
     ) -> None:
         self._broker = as_port(broker)
         self._base = base
@@ -133,7 +144,12 @@ class Engine:
             account_id=account_id,
         )
         self._hook_rate_limits(broker)
+        self._spread_tuning = spread_tuning
+        self._spread_stop_timeout = spread_stop_timeout
+        # one order-state stream per engine: it feeds the sell/buy jobs' watcher and the spreads
+        self._order_events = OrderEventRouter()
         self._running_tasks: set[int] = self._load_running()
+        self._running_spreads: set[int] = self._load_running("spread")
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
@@ -168,7 +184,8 @@ class Engine:
             return
         self._started = True
         self._recorder.start()
-        self._orders.start()
+        if self._broker.has_order_stream:
+            self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
             self._spawn(self._daily_refresh(), "catalogue-refresh")
         try:
@@ -214,7 +231,27 @@ class Engine:
         self._save_running()
         if resumed:
             log.info("resumed %d sell/buy job(s) after a restart", resumed)
+        await self._resume_spreads(tasks.spreads, settings)
         await self._settle_orphans({t.id for t in tasks.sellbuy})
+
+    async def _resume_spreads(self, spreads: Sequence[Spread], settings: TradingSettings) -> None:
+        """Resume the spreads that were running, have open orders or unbalanced legs: each job
+        adopts its open orders and hedges any imbalance before trading on."""
+        jobs = await spread_job.resume_spreads(
+            self._registry,
+            self._ctx,
+            spreads,
+            settings,
+            running=set(self._running_spreads),
+            tuning=self._spread_tuning,
+            order_events=self._order_events,
+        )
+        for job in jobs:
+            self._track_spread(job)
+        self._running_spreads &= {s.id for s in spreads}
+        self._save_running()
+        if jobs:
+            log.info("resumed %d spread job(s) after a restart", len(jobs))
 
     async def _settle_orphans(self, active_task_ids: set[int]) -> None:
         """Open orders of sell/buy tasks that are no longer active (deactivated while the bot
@@ -262,7 +299,7 @@ class Engine:
         if self._closed:
             return
         self._closed = True
-        await self._registry.stop()
+        await self.stop()
         for task in self._background:
             task.cancel()
         if self._background:
@@ -323,10 +360,32 @@ class Engine:
     # -- commands -------------------------------------------------------------------------
 
     async def stop(self, job_id: str | None = None) -> list[JobInfo]:
-        infos = await self._registry.stop(job_id)
+        """Every job is asked to stop at once; spread jobs get `spread_stop_timeout` to leave
+        their legs hedged (a failing hedge is retried meanwhile) before the registry's own
+        bounded stop cancels what is left."""
+        if job_id is None:
+            targets = self._registry.jobs()
+        else:
+            one = self._registry.get(job_id)
+            if one is None:
+                raise UserError(text_keys.JOB_NOT_FOUND, job_id=job_id)
+            targets = [one]
+        for job in targets:
+            job.state = "stopping"
+            job.stop_requested.set()
+        infos = [job.info() for job in targets]
+        spreads = [j.task for j in targets if j.kind == "spread" and j.task is not None]
+        if spreads:
+            await asyncio.wait(spreads, timeout=self._spread_stop_timeout)
+        if job_id is None:
+            await self._registry.stop()
+        elif self._registry.get(job_id) is not None:
+            await self._registry.stop(job_id)
         for info in infos:
             if info.task_id is not None and info.kind == "sellbuy":
                 self._running_tasks.discard(info.task_id)
+            if info.task_id is not None and info.kind == "spread":
+                self._running_spreads.discard(info.task_id)
         self._save_running()
         return infos
 
@@ -416,6 +475,35 @@ class Engine:
         )
         return self._start_task(task, settings, position).info()
 
+    async def start_spreads_all(self) -> list[JobInfo]:
+        self._require_base()
+        infos = await self._base_call(
+            spread_job.start_spreads_all(
+                self._registry,
+                self._ctx,
+                self._base,
+                tuning=self._spread_tuning,
+                order_events=self._order_events,
+            )
+        )
+        for info in infos:
+            job = self._registry.get(info.job_id)
+            if job is not None:
+                self._track_spread(job)
+        return infos
+
+    async def spread_prices(self) -> list[SpreadQuote]:
+        self._require_base()
+        tasks = await self._base_call(self._base.active_tasks())
+        if not tasks.spreads:
+            raise UserError(text_keys.NO_ACTIVE_SPREADS)
+        try:
+            return await engine_spread_prices(self._ctx, tasks.spreads)
+        except broker_errors.BrokerError as exc:
+            raise UserError(
+                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
+            ) from exc
+
     async def update_catalogue(self) -> CatalogueUpdate:
         self._require_base()
         try:
@@ -494,6 +582,25 @@ class Engine:
         self._save_running()
         return job
 
+    def _track_spread(self, job: Job) -> None:
+        """Remember a running spread (resumed after a crash) until it ends on its own."""
+        if job.task_id is None or job.task is None:
+            return
+        spread_id = job.task_id
+        self._running_spreads.add(spread_id)
+        self._save_running()
+
+        def ended(_task: object) -> None:
+            if not job.stopping or self._closed:
+                self._running_spreads.discard(spread_id)
+                self._save_running()
+
+        job.task.add_done_callback(ended)
+
+    def _order_stream(self) -> AsyncIterator[OrderState]:
+        """The account's order states, each also given to the sell/buy jobs' watcher."""
+        return _Tee(self._broker.order_states(self._account_id), self._orders.put)
+
     def _require_base(self) -> None:
         if self._recorder.is_down:
             raise UserError(text_keys.BASE_UNAVAILABLE)
@@ -565,7 +672,7 @@ class Engine:
 
     # -- running jobs file (resumed after a crash) --------------------------------------------
 
-    def _load_running(self) -> set[int]:
+    def _load_running(self, kind: str = "sellbuy") -> set[int]:
         if self._state_dir is None:
             return set()
         path = self._state_dir / RUNNING_FILE
@@ -573,7 +680,7 @@ class Engine:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return set()
-        return {int(x) for x in data.get("sellbuy", [])}
+        return {int(x) for x in data.get(kind, [])}
 
     def _save_running(self) -> None:
         if self._state_dir is None:
@@ -581,8 +688,30 @@ class Engine:
         self._state_dir.mkdir(parents=True, exist_ok=True)
         path = self._state_dir / RUNNING_FILE
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"sellbuy": sorted(self._running_tasks)}), encoding="utf-8")
+        running = {"sellbuy": sorted(self._running_tasks), "spread": sorted(self._running_spreads)}
+        tmp.write_text(json.dumps(running), encoding="utf-8")
         tmp.replace(path)
+
+
+class _Tee:
+    """An async iterator passing each item to `also` on its way (one stream, two readers)."""
+
+    def __init__(self, inner: AsyncIterator[OrderState], also: Callable[[OrderState], None]):
+        self._inner = inner
+        self._also = also
+
+    def __aiter__(self) -> _Tee:
+        return self
+
+    async def __anext__(self) -> OrderState:
+        state = await self._inner.__anext__()
+        self._also(state)
+        return state
+
+    async def close(self) -> None:
+        closer: Any = getattr(self._inner, "aclose", None)
+        if closer is not None:
+            await closer()
 
 
 def next_local_time(now: datetime, at: dt_time) -> datetime:

@@ -18,6 +18,8 @@ TEXTS: dict[str, str] = {
         "/sell AMOUNT TICKER — sell AMOUNT pieces, e.g. /sell 100 SBER\n"
         "/buy … — the same, buying; add @PRICE for a limit, e.g. /buy 10 GAZP @150.5\n"
         "/dump TICKER — close the position in TICKER\n"
+        "/spreads — run every active spread from the Base\n"
+        "/sprices — spread prices now, both directions, or when trading opens\n"
         "/update — refresh the instrument catalogue from the broker\n"
         "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
     ),
@@ -31,6 +33,8 @@ TEXTS: dict[str, str] = {
     "menu.sell": "sell: TICKER SUM or AMOUNT TICKER [@PRICE]",
     "menu.buy": "buy: TICKER SUM or AMOUNT TICKER [@PRICE]",
     "menu.dump": "close a position: /dump TICKER",
+    "menu.spreads": "run the active spreads",
+    "menu.sprices": "spread prices now, both directions",
     "menu.update": "refresh the instrument catalogue",
     "mode.paper": "paper trading against the simulator",
     "mode.live": "LIVE trading",
@@ -88,6 +92,24 @@ TEXTS: dict[str, str] = {
     "sellbuy.limit_buy": ", not above {price}",
     "sellbuy.started": "Started #{id}: {title}, [{executed}/{amount}].",
     "dump.starting": "Closing the position in {ticker}…",
+    # spreads
+    "spreads.started_all": "Starting every active spread…",
+    "spreads.all_running": "Every active spread is already running; /tasks lists them.",
+    "sprices.started": "Pricing the active spreads…",
+    "sprices.line": "#{id} {pair} {sides}",
+    "sprices.sides": "{sell} · {buy}{full}",
+    "sprices.side": "{direction}: {spread}{mark}",
+    "sprices.sell": "sell",
+    "sprices.buy": "buy",
+    "sprices.money": "{value} RUB",
+    "sprices.mark_target": " (target {target} {ok})",
+    "sprices.mark": " ({ok})",
+    "sprices.full": " · for {pieces} pcs: sell {sell} / buy {buy}",
+    "sprices.no_far_price": "no price",
+    "sprices.not_enough_depth": "not enough depth",
+    "sprices.opens_in": "#{id} {pair}: opens in {minutes} min ({at})",
+    "sprices.opens_unknown": "#{id} {pair}: no session now; the opening time is unknown",
+    "sprices.error": "#{id} {pair}: {reason}",
     # argument errors
     "parse.sellbuy_usage": (
         "Usage: /{command} TICKER SUM or /{command} AMOUNT TICKER, optionally @PRICE — "
@@ -176,4 +198,41 @@ TEXTS: dict[str, str] = {
         "{unchanged} unchanged."
     ),
     "catalogue_failed": "The daily catalogue refresh failed: {message}",
+    "no_active_spreads": "No active spreads in the Base.",
+    "spread_far_not_future": "{ticker}: the far leg of a spread must be a future.",
+    "spread_no_basic_asset_size": (
+        "{ticker}: the catalogue has no basic asset size, so the ratio cannot be derived; "
+        "set the ratio on the spread."
+    ),
+    "spread_no_increment_amount": (
+        "{ticker}: the catalogue has no rouble value of the price step; /update may fix it."
+    ),
+    "spread_near_not_whole_lots": (
+        "{far} far pcs × ratio {ratio} is not a whole number of near lots ({near_lot} pcs)."
+    ),
+    "spread_far_not_whole_lots": (
+        "{near} near pcs ÷ ratio {ratio} is not a whole number of far lots ({far_lot} pcs)."
+    ),
+    "spread_amount_not_whole_lots": (
+        "The spread amount {amount} is not a whole number of far lots (lot = {lot})."
+    ),
+    "spread_bad_ratio": "The spread ratio {ratio} must be above zero.",
+    "spread_bad_amount": "The spread amount {amount} must be above zero.",
+    "spread_bad_lot": "{ticker}: lot {lot} is not valid.",
+    "spread_bad_increment": "{ticker}: the price step is not valid.",
+    "spread_hedge_failed": (
+        "{ticker}: the hedge of {lots} lots failed (attempt {attempt}) — {message}. "
+        "Retrying; the far leg waits until the position is neutral."
+    ),
+    "spread_hedge_restored": "{ticker}: hedged again, the legs are balanced.",
+    "spread_over_hedged": (
+        "{ticker}: the near leg holds {pieces} pcs more than the hedge needs. Check the position."
+    ),
+    "spread_left_unhedged": (
+        "{ticker}: the near leg is left unhedged by {pieces} pcs. /spreads rebalances it first."
+    ),
+    "spread_far_refused": "{ticker}: the far leg's order was refused — {message}",
+    "spread_hedge_waits_session": (
+        "{ticker}: {pieces} pcs to hedge wait for the near leg's trading session."
+    ),
 }

@@ -17,6 +17,8 @@ TEXTS: dict[str, str] = {
         "/sell КОЛИЧЕСТВО ТИКЕР — продать КОЛИЧЕСТВО штук, например /sell 100 SBER\n"
         "/buy … — то же для покупки; @ЦЕНА задаёт лимит, например /buy 10 GAZP @150,5\n"
         "/dump ТИКЕР — закрыть позицию по ТИКЕРУ\n"
+        "/spreads — запустить все активные спреды из Базы\n"
+        "/sprices — цены спредов сейчас в обе стороны или когда откроются торги\n"
         "/update — обновить справочник инструментов у брокера\n"
         "Числа: 7,5 или 7.5; тысячи можно разделять пробелами (300 000)."
     ),
@@ -30,6 +32,8 @@ TEXTS: dict[str, str] = {
     "menu.sell": "продать: ТИКЕР СУММА или КОЛИЧЕСТВО ТИКЕР [@ЦЕНА]",
     "menu.buy": "купить: ТИКЕР СУММА или КОЛИЧЕСТВО ТИКЕР [@ЦЕНА]",
     "menu.dump": "закрыть позицию: /dump ТИКЕР",
+    "menu.spreads": "запустить активные спреды",
+    "menu.sprices": "цены спредов сейчас в обе стороны",
     "menu.update": "обновить справочник инструментов",
     "mode.paper": "учебная торговля на симуляторе",
     "mode.live": "РЕАЛЬНАЯ торговля",
@@ -87,6 +91,24 @@ TEXTS: dict[str, str] = {
     "sellbuy.limit_buy": ", не дороже {price}",
     "sellbuy.started": "Запущена #{id}: {title}, [{executed}/{amount}].",
     "dump.starting": "Закрываю позицию по {ticker}…",
+    # spreads
+    "spreads.started_all": "Запускаю все активные спреды…",
+    "spreads.all_running": "Все активные спреды уже работают; список — /tasks.",
+    "sprices.started": "Считаю цены активных спредов…",
+    "sprices.line": "#{id} {pair} {sides}",
+    "sprices.sides": "{sell} · {buy}{full}",
+    "sprices.side": "{direction}: {spread}{mark}",
+    "sprices.sell": "продажа",
+    "sprices.buy": "покупка",
+    "sprices.money": "{value} ₽",
+    "sprices.mark_target": " (цель {target} {ok})",
+    "sprices.mark": " ({ok})",
+    "sprices.full": " · на {pieces} шт.: продажа {sell} / покупка {buy}",
+    "sprices.no_far_price": "нет цены",
+    "sprices.not_enough_depth": "мало глубины стакана",
+    "sprices.opens_in": "#{id} {pair}: торги через {minutes} мин ({at})",
+    "sprices.opens_unknown": "#{id} {pair}: торгов сейчас нет; время открытия неизвестно",
+    "sprices.error": "#{id} {pair}: {reason}",
     # argument errors
     "parse.sellbuy_usage": (
         "Формат: /{command} ТИКЕР СУММА или /{command} КОЛИЧЕСТВО ТИКЕР, можно добавить @ЦЕНА — "
@@ -179,4 +201,44 @@ TEXTS: dict[str, str] = {
         "отключено {deactivated}, без изменений {unchanged}."
     ),
     "catalogue_failed": "Ежедневное обновление справочника не удалось: {message}",
+    "no_active_spreads": "В Базе нет активных спредов.",
+    "spread_far_not_future": "{ticker}: дальняя нога спреда должна быть фьючерсом.",
+    "spread_no_basic_asset_size": (
+        "{ticker}: в справочнике нет размера базового актива, коэффициент не вычислить; "
+        "задайте коэффициент в спреде."
+    ),
+    "spread_no_increment_amount": (
+        "{ticker}: в справочнике нет стоимости шага цены в рублях; /update может помочь."
+    ),
+    "spread_near_not_whole_lots": (
+        "{far} шт. дальней ноги × коэффициент {ratio} — не целое число лотов ближней "
+        "({near_lot} шт.)."
+    ),
+    "spread_far_not_whole_lots": (
+        "{near} шт. ближней ноги ÷ коэффициент {ratio} — не целое число лотов дальней "
+        "({far_lot} шт.)."
+    ),
+    "spread_amount_not_whole_lots": (
+        "Количество спреда {amount} — не целое число лотов дальней ноги (лот = {lot})."
+    ),
+    "spread_bad_ratio": "Коэффициент спреда {ratio} должен быть больше нуля.",
+    "spread_bad_amount": "Количество спреда {amount} должно быть больше нуля.",
+    "spread_bad_lot": "{ticker}: неверный лот {lot}.",
+    "spread_bad_increment": "{ticker}: неверный шаг цены.",
+    "spread_hedge_failed": (
+        "{ticker}: хедж на {lots} лот. не прошёл (попытка {attempt}) — {message}. "
+        "Повторяю; дальняя нога ждёт, пока позиция не станет нейтральной."
+    ),
+    "spread_hedge_restored": "{ticker}: хедж восстановлен, ноги сбалансированы.",
+    "spread_over_hedged": (
+        "{ticker}: в ближней ноге на {pieces} шт. больше, чем нужно для хеджа. Проверьте позицию."
+    ),
+    "spread_left_unhedged": (
+        "{ticker}: ближняя нога осталась не захеджирована на {pieces} шт. "
+        "/spreads сначала выровняет ноги."
+    ),
+    "spread_far_refused": "{ticker}: заявка дальней ноги отклонена — {message}",
+    "spread_hedge_waits_session": (
+        "{ticker}: {pieces} шт. для хеджа ждут торговой сессии ближней ноги."
+    ),
 }

@@ -437,6 +437,7 @@ class World:
             clock=SimClock(),
             state_dir=self.state_dir,
             options=options,
+            spread_tuning=TUNING,
         )
         self.engines.append((engine, broker, base))
         return engine, broker
@@ -451,6 +452,9 @@ class World:
     ) -> Job:
         ctx = engine._ctx
         registry = engine._registry
+        resumed = registry.running_key(f"spread:{spread_id}")
+        if resumed is not None:  # the engine resumed it at start (Engine._resume_spreads)
+            return resumed
         return start_spread(
             registry,
             ctx,
