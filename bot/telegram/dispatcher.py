@@ -13,12 +13,33 @@ from bot.engine.interface import Trader
 from bot.telegram.errors import on_error
 from bot.telegram.middleware import OwnerOnly
 from bot.telegram.outbox import Outbox
-from bot.telegram.routers import catalogue, core, fallback, health, sellbuy, stop, tasks
+from bot.telegram.routers import (
+    catalogue,
+    core,
+    fallback,
+    health,
+    sellbuy,
+    spreads,
+    stop,
+    tasks,
+)
 from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
-MENU = ("help", "health", "tasks", "stop", "sellbuy", "sell", "buy", "dump", "update")
+MENU = (
+    "help",
+    "health",
+    "tasks",
+    "stop",
+    "sellbuy",
+    "sell",
+    "buy",
+    "dump",
+    "spreads",
+    "sprices",
+    "update",
+)
 
 
 def menu(texts: Texts) -> list[BotCommand]:
@@ -49,6 +70,7 @@ def create_dispatcher(
         stop.make_router(),
         catalogue.make_router(),
         sellbuy.make_router(),
+        spreads.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from bot.commands.parsing import ParseError
 from bot.engine import events as ev
-from bot.engine.interface import CatalogueUpdate, Health, JobInfo, SellBuyOrder, UserError
+from bot.engine.interface import (
+    CatalogueUpdate,
+    Health,
+    JobInfo,
+    SellBuyOrder,
+    SideQuote,
+    SpreadQuote,
+    UserError,
+)
 from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, format_seconds, format_time
 
@@ -25,7 +33,7 @@ def _job(job_id: str | None) -> str:
 
 
 # Engine parameters holding decimals, shown with the language's decimal mark and grouping.
-DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment"})
+DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment", "ratio"})
 
 
 def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
@@ -177,9 +185,9 @@ def render_stopped(texts: Texts, jobs: list[JobInfo]) -> str:
     return "\n".join(lines)
 
 
-def render_started(texts: Texts, jobs: list[JobInfo]) -> str:
+def render_started(texts: Texts, jobs: list[JobInfo], *, none_key: str = "sellbuy.none") -> str:
     if not jobs:
-        return texts("sellbuy.none")
+        return texts(none_key)
     lines = [texts("sellbuy.started_count", count=len(jobs))]
     lines.extend(render_started_one(texts, job) for job in jobs)
     return "\n".join(lines)
@@ -241,3 +249,88 @@ def render_parse_error(texts: Texts, error: ParseError) -> str:
     if error.usage_key is not None:
         params["usage"] = texts(error.usage_key, **error.usage_params)
     return texts(error.key, **params)
+
+
+# ---- /sprices ------------------------------------------------------------------------------
+
+
+def _spread_money(texts: Texts, value: Decimal) -> str:
+    return texts("sprices.money", value=format_money(value, texts.language))
+
+
+def _side_value(texts: Texts, side: SideQuote) -> str:
+    if side.spread is None:
+        return texts(f"sprices.{side.reason or 'no_far_price'}")
+    return _spread_money(texts, side.spread)
+
+
+def _full_value(texts: Texts, side: SideQuote | None) -> str:
+    if side is None or side.spread_full is None:
+        return texts("sprices.not_enough_depth")
+    return _spread_money(texts, side.spread_full)
+
+
+def render_spread_quote(texts: Texts, quote: SpreadQuote, *, now: datetime | None = None) -> str:
+    """One line: `#100 SRH7/SBER sell: 1 234,50 ₽ (цель 1 200 ✓) · buy: 1 190,00 ₽ (✗) · …`,
+    or when both legs open, or why it cannot be priced."""
+    pair = f"{quote.far_ticker}/{quote.near_ticker}"
+    common = {"id": quote.spread_id, "pair": pair}
+    if quote.error_key is not None:
+        params = localise(texts, dict(quote.error_params))
+        return texts("sprices.error", reason=texts(quote.error_key, **params), **common)
+    if not quote.in_session:
+        if quote.opens_at is None or quote.minutes_to_open is None:
+            return texts("sprices.opens_unknown", **common)
+        return texts(
+            "sprices.opens_in",
+            minutes=quote.minutes_to_open,
+            at=format_time(quote.opens_at, texts.language, now=now),
+            **common,
+        )
+    parts: dict[str, str] = {}
+    for direction in ("sell", "buy"):
+        side = quote.side(direction)
+        if side is None:
+            parts[direction] = texts(
+                "sprices.side",
+                direction=texts(f"sprices.{direction}"),
+                spread=texts("sprices.no_far_price"),
+                mark="",
+            )
+            continue
+        ok = "✓" if side.meets_target else "✗"
+        mark = (
+            texts(
+                "sprices.mark_target",
+                target=format_decimal(quote.target, texts.language),
+                ok=ok,
+            )
+            if direction == quote.direction
+            else texts("sprices.mark", ok=ok)
+        )
+        if side.spread is None:
+            mark = ""
+        parts[direction] = texts(
+            "sprices.side",
+            direction=texts(f"sprices.{direction}"),
+            spread=_side_value(texts, side),
+            mark=mark,
+        )
+    full = ""
+    if quote.remaining > 0:
+        full = texts(
+            "sprices.full",
+            pieces=quote.remaining,
+            sell=_full_value(texts, quote.sell),
+            buy=_full_value(texts, quote.buy),
+        )
+    sides = texts("sprices.sides", sell=parts["sell"], buy=parts["buy"], full=full)
+    return texts("sprices.line", sides=sides, **common)
+
+
+def render_spread_quotes(
+    texts: Texts, quotes: list[SpreadQuote], *, now: datetime | None = None
+) -> str:
+    if not quotes:
+        return texts("no_active_spreads")
+    return "\n".join(render_spread_quote(texts, quote, now=now) for quote in quotes)

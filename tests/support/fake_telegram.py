@@ -20,6 +20,7 @@ from bot.engine.interface import (
     JobInfo,
     Notifier,
     SellBuyOrder,
+    SpreadQuote,
     UserError,
 )
 from bot.telegram.dispatcher import create_dispatcher
@@ -49,6 +50,9 @@ class FakeTrader:
     )
     catalogue: CatalogueUpdate = field(default_factory=lambda: CatalogueUpdate(3, 1, 0, 10))
     active_tasks: int = 2
+    # /spreads starts one job per title; /sprices answers `quotes`; none -> no_active_spreads
+    spread_titles: list[str] = field(default_factory=lambda: ["sell SRM6/SBER"])
+    quotes: list[SpreadQuote] = field(default_factory=list)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     _next_id: int = 1
@@ -58,8 +62,8 @@ class FakeTrader:
         if name in self.fail:
             raise self.fail[name]
 
-    def _job(self, title: str, amount: int) -> JobInfo:
-        job = JobInfo(str(self._next_id), "sellbuy", title, 0, amount, None, "running", AT)
+    def _job(self, title: str, amount: int, kind: ev.JobKind = "sellbuy") -> JobInfo:
+        job = JobInfo(str(self._next_id), kind, title, 0, amount, None, "running", AT)
         self._next_id += 1
         self.running.append(job)
         self.idle.clear()
@@ -117,6 +121,24 @@ class FakeTrader:
     async def start_dump(self, ticker: str) -> JobInfo:
         self._call("start_dump", ticker)
         return self._job(f"sell 50 {ticker}", 50)
+
+    async def start_spreads_all(self) -> list[JobInfo]:
+        self._call("start_spreads_all")
+        if not self.spread_titles:
+            raise UserError("no_active_spreads")
+        running = {job.title for job in self.running}
+        started = [
+            self._job(title, 5, "spread") for title in self.spread_titles if title not in running
+        ]
+        for job in started:
+            await self._emit(ev.JobStarted(job.job_id, AT, "spread", job.title, job.amount))
+        return started
+
+    async def spread_prices(self) -> list[SpreadQuote]:
+        self._call("spread_prices")
+        if not self.spread_titles:
+            raise UserError("no_active_spreads")
+        return list(self.quotes)
 
     async def update_catalogue(self) -> CatalogueUpdate:
         self._call("update_catalogue")

@@ -11,7 +11,19 @@ from tests.support.fake_telegram import OWNER, Harness, make_harness
 async def test_start_sets_the_command_menu(tg: Harness) -> None:
     [menu] = tg.session.calls("setMyCommands")
     names = [command["command"] for command in menu.params["commands"]]
-    assert names == ["help", "health", "tasks", "stop", "sellbuy", "sell", "buy", "dump", "update"]
+    assert names == [
+        "help",
+        "health",
+        "tasks",
+        "stop",
+        "sellbuy",
+        "sell",
+        "buy",
+        "dump",
+        "spreads",
+        "sprices",
+        "update",
+    ]
 
 
 async def test_help_lists_commands_with_arguments(tg: Harness) -> None:
