@@ -430,7 +430,7 @@ class World:
         base = KillableBase(self.base)
         engine = Engine(
             broker,
-            base,  # type: ignore[arg-type]
+            base,
             self.notifier,
             account_id=self.sim.account_id,
             mode="paper",
