@@ -43,6 +43,7 @@ class BaseApi(Protocol):
         direction: str,
         amount: int,
         limit_price: Decimal | None,
+        covered: bool = False,
     ) -> SellBuyTask: ...
 
     async def sellbuy(self, task_id: int) -> SellBuyTask: ...

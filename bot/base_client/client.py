@@ -168,7 +168,10 @@ class BaseClient:
         direction: str,
         amount: int,
         limit_price: Decimal | None,
+        covered: bool = False,
     ) -> SellBuyTask:
+        """Create a sell/buy task. `covered` states that a sale is covered by a long position
+        (the Base then accepts selling a share that cannot be shorted)."""
         body = await self._json(
             "POST",
             "sellbuy/",
@@ -177,6 +180,7 @@ class BaseClient:
                 "direction": direction,
                 "amount": amount,
                 "limit_price": None if limit_price is None else str(limit_price),
+                "covered": covered,
             },
         )
         return SellBuyTask.from_json(body)

@@ -23,6 +23,9 @@ NO_PRICE = "no_price"
 BAD_LIMIT_PRICE = "bad_limit_price"
 # Instrument not tradable by API, or that direction is not available. params: ticker
 NOT_TRADABLE = "not_tradable"
+# Selling more of a share than the position holds, and the share cannot be shorted.
+# params: ticker, amount, position
+NOT_SHORTABLE = "not_shortable"
 # Value of one order above the max from the trading settings. params: ticker, value, limit
 RISK_ORDER_VALUE = "risk_order_value"
 # The position would exceed the max per instrument. params: ticker, value, limit

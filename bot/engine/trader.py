@@ -445,6 +445,7 @@ class Engine:
                 )
         settings = await self._base_call(self._base.settings())
         position = await self._position(instrument)
+        covered = self._check_short(instrument, order.direction, amount, position)
         self._check_risk(settings, instrument, price, amount, order.direction, position)
         task = await self._base_call(
             self._base.create_sellbuy(
@@ -452,6 +453,7 @@ class Engine:
                 direction=order.direction,
                 amount=amount,
                 limit_price=order.limit_price,
+                covered=covered,
             )
         )
         return self._start_task(task, settings, position).info()
@@ -470,7 +472,11 @@ class Engine:
         self._check_risk(settings, instrument, price, amount, direction, position)
         task = await self._base_call(
             self._base.create_sellbuy(
-                instrument_id=instrument.id, direction=direction, amount=amount, limit_price=None
+                instrument_id=instrument.id,
+                direction=direction,
+                amount=amount,
+                limit_price=None,
+                covered=direction == "sell",  # closing a long: the position covers the sale
             )
         )
         return self._start_task(task, settings, position).info()
@@ -620,6 +626,22 @@ class Engine:
         if instrument is None or not instrument.active:
             raise UserError(text_keys.UNKNOWN_TICKER, ticker=name)
         return instrument
+
+    @staticmethod
+    def _check_short(instrument: Instrument, direction: str, amount: int, position: int) -> bool:
+        """Whether a sale is covered by the long position; refuse an uncovered sale of a share
+        that cannot be shorted (futures can always be sold)."""
+        if direction != "sell":
+            return False
+        covered = position >= amount
+        if not covered and instrument.kind == "share" and not instrument.short_enabled:
+            raise UserError(
+                text_keys.NOT_SHORTABLE,
+                ticker=instrument.ticker,
+                amount=amount,
+                position=max(position, 0),
+            )
+        return covered
 
     @staticmethod
     def _check_tradable(instrument: Instrument, direction: str) -> None:

@@ -170,6 +170,7 @@ TEXTS: dict[str, str] = {
     "sum_below_lot": "{ticker}: {sum} RUB buys less than one lot ({lot} pcs cost {lot_price}).",
     "no_price": "{ticker}: no market price right now.",
     "bad_limit_price": "{ticker}: limit price {price} is not a positive multiple of {increment}.",
+    "not_shortable": "{ticker} cannot be shorted: selling {amount} pcs with {position} pcs held.",
     "not_tradable": "{ticker} cannot be traded through the API in that direction.",
     "risk_order_value": "{ticker}: the order value {value} is above the limit {limit}.",
     "risk_position_value": "{ticker}: the position would be {value}, above the limit {limit}.",

@@ -173,6 +173,9 @@ TEXTS: dict[str, str] = {
     "bad_limit_price": (
         "{ticker}: лимитная цена {price} должна быть положительной и кратной {increment}."
     ),
+    "not_shortable": (
+        "{ticker} нельзя продать в шорт: продаёте {amount} шт., в позиции {position} шт."
+    ),
     "not_tradable": "{ticker} нельзя торговать через API в этом направлении.",
     "risk_order_value": "{ticker}: объём заявки {value} больше лимита {limit}.",
     "risk_position_value": "{ticker}: позиция стала бы {value}, больше лимита {limit}.",

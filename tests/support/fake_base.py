@@ -188,7 +188,13 @@ class FakeBase:
         )
 
     async def create_sellbuy(
-        self, *, instrument_id: int, direction: str, amount: int, limit_price: Decimal | None
+        self,
+        *,
+        instrument_id: int,
+        direction: str,
+        amount: int,
+        limit_price: Decimal | None,
+        covered: bool = False,
     ) -> SellBuyTask:
         self._check("create_sellbuy")
         instrument = self.instruments_by_id.get(instrument_id)
@@ -196,6 +202,13 @@ class FakeBase:
             raise BaseRejected(400, "validation_error", "no such instrument")
         if amount <= 0 or amount % instrument.lot:
             raise BaseRejected(400, "validation_error", "Amount must be a whole number of lots.")
+        if (
+            direction == "sell"
+            and instrument.kind == "share"
+            and not instrument.short_enabled
+            and not covered
+        ):
+            raise BaseRejected(400, "validation_error", f"{instrument.ticker} cannot be shorted.")
         task_id = self.add_sellbuy(instrument, direction, amount, limit_price)
         self._wrote()
         return self._task_view(self.tasks[task_id])

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from bot.base_client import (
     BaseClient,
@@ -91,6 +92,20 @@ async def test_task_orders_and_fills_round_trip(client: BaseClient, sber_id: int
         instrument_id=sber_id, direction="buy", amount=50, limit_price=Decimal("101.00")
     )
     assert (task.amount, task.limit_price, task.executed) == (50, Decimal("101.00"), 0)
+
+    # a share that cannot be shorted: only a sale covered by a long position is accepted
+    from trademan.base.models import Instrument
+
+    await sync_to_async(Instrument.objects.filter(pk=sber_id).update)(short_enabled=False)
+    with pytest.raises(BaseRejected) as short:
+        await client.create_sellbuy(
+            instrument_id=sber_id, direction="sell", amount=10, limit_price=None
+        )
+    assert short.value.status == 400 and "SBER" in short.value.message
+    covered = await client.create_sellbuy(
+        instrument_id=sber_id, direction="sell", amount=10, limit_price=None, covered=True
+    )
+    assert covered.amount == 10
 
     order = NewOrder(
         client_order_id=str(uuid.uuid4()),

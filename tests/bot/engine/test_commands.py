@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -168,3 +169,33 @@ async def test_health_reports_base_and_broker(make_engine: EngineFactory) -> Non
     assert health.base.ok and health.broker.ok
     assert health.base.latency_ms is not None and health.broker.latency_ms is not None
     assert health.account_id == "acc-1"
+
+
+async def test_an_uncovered_sale_of_a_share_that_cannot_be_shorted_is_refused(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: object
+) -> None:
+    base.instruments_by_id[sber.id] = dataclasses.replace(sber, short_enabled=False)  # type: ignore[attr-defined]
+    broker.positions_pieces["uid-sber"] = 20
+    engine = make_engine()
+    await engine.start()
+    error = await refused(engine.start_sellbuy(SellBuyOrder("sell", "SBER", amount=30)))
+    assert (error.key, error.params) == (
+        text_keys.NOT_SHORTABLE,
+        {"ticker": "SBER", "amount": "30", "position": "20"},
+    )
+    assert base.tasks == {} and broker.posts == []
+    # a sale the position covers is accepted, and the Base is told it is covered
+    info = await engine.start_sellbuy(SellBuyOrder("sell", "SBER", amount=20))
+    assert info.task_id is not None and base.tasks[info.task_id].amount == 20
+    await eventually(lambda: len(broker.live_orders()) == 1, "order placed")
+
+
+async def test_dump_sells_a_long_of_a_share_that_cannot_be_shorted(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: object
+) -> None:
+    base.instruments_by_id[sber.id] = dataclasses.replace(sber, short_enabled=False)  # type: ignore[attr-defined]
+    broker.positions_pieces["uid-sber"] = 40
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_dump("SBER")
+    assert info.title == "sell 40 SBER"
