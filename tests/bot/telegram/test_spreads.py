@@ -18,8 +18,8 @@ D = Decimal
 
 
 def quote(**changes: object) -> SpreadQuote:
-    """SRH7/SBER, sold at target 1200: selling now pays 1234.50 per far piece (meets it), buying
-    would cost 1190 (not a good buy against 1200)."""
+    """SRH7/SBER, sold at target 1200: selling now gets 1234.50 per far piece (meets it), buying
+    would cost 1210 (dearer than the target)."""
     base = SpreadQuote(
         spread_id=100,
         far_ticker="SRH7",
@@ -31,7 +31,7 @@ def quote(**changes: object) -> SpreadQuote:
         target=D(1200),
         in_session=True,
         sell=SideQuote("sell", D("1234.5"), D(26000), D(247), D("1230.1"), True),
-        buy=SideQuote("buy", D(1190), D(25990), D("248.1"), None, False),
+        buy=SideQuote("buy", D(1210), D(25990), D("247.8"), None, False),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -97,7 +97,7 @@ async def test_sprices_shows_both_directions_for_one_lot_and_the_rest_in_russian
     await tg.send("/sprices")
     assert tg.replies() == [
         "Считаю цены активных спредов…",
-        "#100 SRH7/SBER продажа: 1\u00a0234,50 ₽ (цель 1\u00a0200 ✓) · покупка: 1\u00a0190,00 ₽ (✗)"
+        "#100 SRH7/SBER продажа: 1\u00a0234,50 ₽ (цель 1\u00a0200 ✓) · покупка: 1\u00a0210,00 ₽ (✗)"
         " · на 5 шт.: продажа 1\u00a0230,10 ₽ / покупка мало глубины стакана",
     ]
     await tg.outbox.close(timeout=5)
