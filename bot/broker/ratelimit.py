@@ -13,14 +13,19 @@ broker's counter can never be exceeded by this process. On top of that:
 - a global bucket keeps total traffic at or below 50 requests per second.
 
 Callers queue fairly (FIFO, one asyncio.Lock per bucket) and sleep until their slot; there is no
-polling. Waits at or above `report_threshold` seconds are reported through `on_wait(method,
-seconds)` (the engine turns them into RateLimitWait events). `time_scale` shrinks every window
-and reset for tests and benchmarks (0.01: a 60 s window lasts 0.6 s).
+polling. In the global bucket only, order calls (`PRIORITY_METHODS`: placing, cancelling and
+checking an order) go before the others, FIFO among themselves: a burst of market-data polling
+queued there must not delay a hedge. Waits at or above `report_threshold` seconds are reported
+through `on_wait(method, seconds)` (the engine turns them into RateLimitWait events).
+`time_scale` shrinks every window and reset for tests and benchmarks (0.01: a 60 s window lasts
+0.6 s).
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import math
 import re
@@ -50,6 +55,15 @@ DEFAULT_LIMITS: dict[str, int] = {
     "OrdersService/PostOrderAsync": 450,
 }
 GLOBAL_PER_SECOND = 50
+# served first in the global bucket
+PRIORITY_METHODS = frozenset(
+    {
+        "OrdersService/PostOrder",
+        "OrdersService/PostOrderAsync",
+        "OrdersService/CancelOrder",
+        "OrdersService/GetOrderState",
+    }
+)
 WINDOW_SECONDS = 60.0
 
 WaitHook = Callable[[str, float], None]
@@ -100,6 +114,41 @@ class Bucket:
             self.server_remaining -= 1
 
 
+class PriorityLock:
+    """A lock whose waiters are served by priority (lower first), in arrival order within one
+    priority. Released to the next waiter directly (it never looks free while someone waits)."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if not self._locked:
+            self._locked = True
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (priority, next(self._arrivals), future)
+        heapq.heappush(self._waiters, entry)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # handed over just as we were cancelled: pass it on
+            else:
+                self._waiters.remove(entry)
+                heapq.heapify(self._waiters)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _priority, _n, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)  # still locked: now that waiter's
+                return
+        self._locked = False
+
+
 _LIMIT_RE = re.compile(r"^\s*(\d+)\s*(?:,\s*(\d+)\s*;\s*w\s*=\s*(\d+(?:\.\d+)?))?")
 
 
@@ -147,6 +196,7 @@ class RateLimiter:
         self._global: Bucket | None = None
         if global_per_second:
             self._global = Bucket("*", global_per_second, (1.0 + 0.02) * time_scale)
+        self._global_lock = PriorityLock()
         self.waits_reported = 0
 
     # ------------------------------------------------------------ configuration
@@ -195,20 +245,27 @@ class RateLimiter:
         """Wait for a slot for one call (queued fairly behind earlier callers); returns the
         seconds spent waiting. Only the caller at the head of the queue reports its wait."""
         started = self.clock.now()
-        b = self.bucket(service, method)
-        for bucket in (b, self._global):
-            if bucket is None:
-                continue
-            async with bucket.lock:
-                while True:
-                    now = self.clock.now()
-                    delay = bucket.wait_time(now)
-                    if delay <= 0:
-                        bucket.record(now)
-                        break
-                    self._report(f"{service}/{method}", delay)
-                    await self.clock.sleep(delay)
+        async with self.bucket(service, method).lock:
+            await self._take(self.bucket(service, method), service, method)
+        if self._global is not None:
+            priority = 0 if f"{service}/{method}" in PRIORITY_METHODS else 1
+            await self._global_lock.acquire(priority)
+            try:
+                await self._take(self._global, service, method)
+            finally:
+                self._global_lock.release()
         return self.clock.now() - started
+
+    async def _take(self, bucket: Bucket, service: str, method: str) -> None:
+        """Sleep until `bucket` has a slot and take it (the caller holds the bucket's lock)."""
+        while True:
+            now = self.clock.now()
+            delay = bucket.wait_time(now)
+            if delay <= 0:
+                bucket.record(now)
+                return
+            self._report(f"{service}/{method}", delay)
+            await self.clock.sleep(delay)
 
     def _report(self, method: str, seconds: float) -> None:
         broker_seconds = seconds / self.time_scale
