@@ -9,6 +9,12 @@
 
 Commands that start trading need the Base (UserError('base_unavailable') otherwise); `stop` and
 `jobs` work without it.
+
+Spreads (bot.engine.spreads): `start_spreads_all` (/spreads) and `spread_prices` (/sprices);
+`start` resumes the spreads that were running, have open orders or unbalanced legs; `stop` and
+`close` give spread jobs `spread_stop_timeout` seconds to leave their legs hedged. One
+order-state stream per engine (when the broker has one) feeds both the sell/buy jobs' watcher
+and the spread jobs' OrderEventRouter.
 """
 
 from __future__ import annotations
