@@ -238,7 +238,7 @@ class Engine:
         if resumed:
             log.info("resumed %d sell/buy job(s) after a restart", resumed)
         await self._resume_spreads(tasks.spreads, settings)
-        await self._settle_orphans({t.id for t in tasks.sellbuy})
+        await self._settle_orphans({t.id for t in tasks.sellbuy}, {s.id for s in tasks.spreads})
 
     async def _resume_spreads(self, spreads: Sequence[Spread], settings: TradingSettings) -> None:
         """Resume the spreads that were running, have open orders or unbalanced legs: each job
@@ -259,12 +259,17 @@ class Engine:
         if jobs:
             log.info("resumed %d spread job(s) after a restart", len(jobs))
 
-    async def _settle_orphans(self, active_task_ids: set[int]) -> None:
+    async def _settle_orphans(
+        self, active_task_ids: set[int], active_spread_ids: set[int] | None = None
+    ) -> None:
         """Open orders of sell/buy tasks that are no longer active (deactivated while the bot
         was away): learn their fate from the broker, record their fills, cancel what still
         lives. Nobody watches them otherwise."""
         records = await self._base.open_orders("sellbuy")
         orphans = [r for r in records if r.task_id not in active_task_ids]
+        if active_spread_ids is not None:  # and of spreads switched off meanwhile
+            spread_records = await self._base.open_orders("spread")
+            orphans += [r for r in spread_records if r.task_id not in active_spread_ids]
         fills_found = 0
         desk = self._ctx.desk
         for record in orphans:

@@ -193,6 +193,29 @@ async def test_a_restarted_engine_resumes_a_half_done_spread_neutral_and_never_o
     assert spread_id in w.base.spreads
 
 
+async def test_a_spread_switched_off_while_the_bot_was_away_has_its_orders_settled(
+    world: World,
+) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
+    engine, _broker = w.engine()
+    await engine.start()
+    await engine.start_spreads_all()
+    await eventually_async(lambda: live_far(w), "far order placed", diag=w.notifier.describe)
+    await w.kill(engine)  # dies with the far order live
+    w.base.spreads[spread_id].active = False  # the owner switches the spread off meanwhile
+    await fill_far(w, 1)
+
+    engine2, _broker2 = w.engine()
+    await engine2.start()
+    assert engine2.jobs() == []  # not resumed: it is off
+    assert not await live_far(w)  # its far order was cancelled, nobody would watch it
+    assert w.base.leg_progress(spread_id, "far")[0] == 1  # the fill it got is recorded
+    [alert] = [a for a in w.notifier.of(events.Alert) if a.reason_key == "reconciled"]
+    assert alert.params == {"orders": "1", "fills": "1"}
+
+
 async def test_stop_waits_for_a_retried_hedge_longer_than_the_stop_timeout(world: World) -> None:
     w = world
     await setup_books(w)
