@@ -28,7 +28,7 @@ import httpx
 
 from bot.broker import parse
 from bot.broker.config import BrokerConfig
-from bot.broker.errors import InvalidArgument, NotFound, OrderOutcomeUnknown
+from bot.broker.errors import BrokerError, InvalidArgument, NotFound, OrderOutcomeUnknown
 from bot.broker.money import decimal_to_money_value, decimal_to_quotation
 from bot.broker.ratelimit import Clock, RateLimiter, WaitHook
 from bot.broker.stream import MarketDataStream, OrderStateStream, StreamSettings, Subscription
@@ -422,8 +422,17 @@ class TInvestClient:
         except InvalidArgument as err:
             if err.api_code != DUPLICATE_ORDER_CODE:
                 raise
-            # The key was seen before (an earlier attempt got through): report that order.
-            state = await self.resolve_order(order_id, account_id=account_id)
+            # The key was seen before (an earlier attempt got through): report that order. If
+            # it cannot be read now, the order still exists: its outcome is unknown (never a
+            # connection error, which would mean "not sent").
+            try:
+                state = await self.resolve_order(order_id, account_id=account_id)
+            except BrokerError as read_err:
+                raise OrderOutcomeUnknown(
+                    f"duplicate order id; its state could not be read: {read_err}",
+                    request_id=order_id,
+                    method="PostOrder",
+                ) from err
             if state is None:
                 raise OrderOutcomeUnknown(
                     "duplicate order id but no order found", request_id=order_id, method="PostOrder"

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 EntryKind = Literal["order", "update", "fill", "task_active"]
 FILE_NAME = "journal.jsonl"
+DEAD_LETTER_FILE = "dead_letter.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Journal:
         self._path = None if directory is None else directory / FILE_NAME
         self._fsync = fsync
         self._pending: dict[int, Entry] = {}
+        self._parked: list[dict[str, Any]] = []
         self._seq = 0
         if self._path is not None:
             directory.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
@@ -90,6 +92,41 @@ class Journal:
             self._path.write_text("", encoding="utf-8")  # compact: nothing is owed
         else:
             self._write({"ack": seq})
+
+    def park(self, seq: int, reason: str) -> None:
+        """Move a pending entry the Base refused as invalid to the dead-letter file beside the
+        journal (kept for the owner to look at and replay: never silently deleted), then take
+        it off the journal."""
+        entry = self._pending.get(seq)
+        if entry is None:
+            return
+        item = {"seq": entry.seq, "kind": entry.kind, "data": entry.data, "reason": reason}
+        self._parked.append(item)
+        if self._path is not None:
+            with self.dead_letter_path.open("a", encoding="utf-8") as handle:  # type: ignore[union-attr]
+                handle.write(json.dumps(item, separators=(",", ":")) + "\n")
+                handle.flush()
+                if self._fsync:
+                    os.fsync(handle.fileno())
+        self.ack(seq)
+
+    @property
+    def dead_letter_path(self) -> Path | None:
+        return None if self._path is None else self._path.with_name(DEAD_LETTER_FILE)
+
+    def parked(self) -> list[dict[str, Any]]:
+        """Entries parked in the dead-letter file (this run's, or all of them on disk)."""
+        path = self.dead_letter_path
+        if path is None or not path.exists():
+            return list(self._parked)
+        items: list[dict[str, Any]] = []
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    items.append(json.loads(line))
+                except ValueError:  # a torn last line after a crash
+                    continue
+        return items
 
     def pending(self) -> list[Entry]:
         return [self._pending[seq] for seq in sorted(self._pending)]

@@ -104,6 +104,26 @@ class OrderNotSent(Exception):
     seen it: it was not placed (and is recorded as such)."""
 
 
+class OrderOutcomeLost(Exception):
+    """The job stopped while an order's outcome could not be learnt (every question to the
+    broker failed). The order may be live: it stays `unknown` (in the Base too), a cancel by
+    request id was attempted, and the next start resolves it. Never "not sent"."""
+
+    def __init__(self, order: TrackedOrder) -> None:
+        super().__init__(order.client_order_id)
+        self.order = order
+
+
+class _Unreachable:
+    """`_resolve` could not get an answer (every attempt errored): the outcome is unknown."""
+
+
+UNREACHABLE = _Unreachable()
+NOT_FOUND = None  # the broker says it has never seen the request id: it was not placed
+Resolution = OrderState | None | _Unreachable
+UNKNOWN_ROUNDS = 3  # rounds of `_resolve` (with back-off) before the desk hands the order back
+
+
 class CancelNotConfirmed(Exception):
     """The broker did not confirm a cancel: the order may still be live."""
 
@@ -192,32 +212,79 @@ class OrderDesk:
                 self._set_status(order, "rejected", message=exc.user_message())
                 raise OrderRefusedByBroker(exc, order) from exc
             except broker_errors.BrokerConnectionError as exc:
-                # nothing reached the broker: the order was simply not sent
+                if exc.method not in (None, "", "PostOrder"):
+                    # a follow-up read failed (e.g. resolving a duplicate id): the order request
+                    # itself may have been placed, so its outcome is unknown
+                    state = await self._unknown_outcome(order, exc, job_id, stop)
+                    if state is None:
+                        continue
+                    return self._apply(order, state)
+                # the transport raises this for PostOrder only when no attempt left the host:
+                # nothing reached the broker, the order was simply not sent
                 self._set_status(order, "rejected", message=exc.user_message())
                 raise OrderRefusedByBroker(exc, order) from exc
             except broker_errors.BrokerError as exc:
                 # the request may have reached the broker: find out, never guess
-                log.warning("order %s outcome unknown: %s", order.client_order_id, exc)
-                self._set_status(order, "unknown", message=exc.user_message())
-                await self._notify(
-                    events.Alert(
-                        job_id=job_id,
-                        at=self._clock.now(),
-                        reason_key=text_keys.ORDER_OUTCOME_UNKNOWN,
-                        params={
-                            "ticker": order.instrument.ticker,
-                            "client_order_id": order.client_order_id,
-                        },
-                    )
-                )
-                state = await self._resolve(order)
+                state = await self._unknown_outcome(order, exc, job_id, stop)
                 if state is None:
-                    if stop is not None and stop.is_set():
-                        self.mark_not_sent(order)
-                        raise OrderNotSent(order.client_order_id) from exc
                     continue  # never seen: send the same request again (same idempotency key)
                 return self._apply(order, state)
             return await self._accepted(order, result)
+
+    async def _unknown_outcome(
+        self,
+        order: TrackedOrder,
+        exc: broker_errors.BrokerError,
+        job_id: str | None,
+        stop: asyncio.Event | None,
+    ) -> OrderState | None:
+        """Record the order `unknown`, then learn its fate by request id: its state, or None
+        when the broker definitely never saw it (send it again with the same key). When no
+        answer can be had (every question failed, a few rounds with back-off) — or at once when
+        stopping — raise OrderOutcomeLost: the order stays `unknown` and tracked, never final;
+        the caller follows it (by request id) until the broker answers."""
+        log.warning("order %s outcome unknown: %s", order.client_order_id, exc)
+        self._set_status(order, "unknown", message=exc.user_message())
+        await self._notify(
+            events.Alert(
+                job_id=job_id,
+                at=self._clock.now(),
+                reason_key=text_keys.ORDER_OUTCOME_UNKNOWN,
+                params={
+                    "ticker": order.instrument.ticker,
+                    "client_order_id": order.client_order_id,
+                },
+            )
+        )
+        delay = self._options.resolve_interval
+        for _round in range(UNKNOWN_ROUNDS):
+            found = await self._resolve(order)
+            if not isinstance(found, _Unreachable):
+                if found is None and stop is not None and stop.is_set():
+                    self.mark_not_sent(order)
+                    raise OrderNotSent(order.client_order_id) from exc
+                return found
+            if stop is not None and stop.is_set():
+                break
+            if stop is None:
+                await self._clock.sleep(delay)
+            else:
+                await wait_or_stop(stop, delay, self._clock)
+            delay *= 2
+        if stop is not None and stop.is_set():
+            await self._cancel_by_request_id(order)
+        raise OrderOutcomeLost(order) from exc
+
+    async def _cancel_by_request_id(self, order: TrackedOrder) -> None:
+        """Best effort while stopping with an unresolved order: CancelOrder with orderIdType
+        REQUEST, when the broker port offers it. The order stays `unknown` either way."""
+        cancel = getattr(self._broker, "cancel_order_by_request_id", None)
+        if cancel is None:
+            return
+        try:
+            await cancel(account_id=self._account_id, request_id=order.client_order_id)
+        except broker_errors.BrokerError as exc:
+            log.warning("cancel %s by request id: %s", order.client_order_id, exc)
 
     async def _accepted(self, order: TrackedOrder, result: PostOrderResult) -> list[Fill]:
         order.broker_order_id = result.order_id or order.broker_order_id
@@ -226,14 +293,23 @@ class OrderDesk:
             self._set_status(order, "rejected", message=result.message)
             error = broker_errors.OrderRejected(result.message or "rejected")
             raise OrderRefusedByBroker(error, order)
+        # accepted: the order is tracked from now on, whatever the follow-up read does
+        now_status: RecordStatus = "sent" if status in FINAL_STATUSES else status
+        self._set_status(order, now_status, lots_executed=result.lots_executed)
         if result.lots_executed > order.lots_recorded or status in FINAL_STATUSES:
             # fills came at once: read them (with trade ids and prices) from the order state
-            return await self.sync(order)
-        self._set_status(order, status, lots_executed=result.lots_executed)
+            try:
+                return await self.sync(order)
+            except broker_errors.BrokerError as exc:
+                # the order is live and known by its broker id: polling picks the fills up
+                log.warning("order %s: state after placing: %s", order.client_order_id, exc)
         return []
 
-    async def _resolve(self, order: TrackedOrder) -> OrderState | None:
-        for attempt in range(max(self._options.resolve_attempts, 1)):
+    async def _resolve(self, order: TrackedOrder) -> Resolution:
+        """The order's state by request id; NOT_FOUND (None) when the broker twice said it has
+        never seen it; UNREACHABLE when no definitive answer came (the outcome is unknown)."""
+        not_found = 0
+        for _attempt in range(max(self._options.resolve_attempts, 1)):
             try:
                 state = await self._broker.resolve_order(
                     account_id=self._account_id, request_id=order.client_order_id
@@ -243,10 +319,11 @@ class OrderDesk:
             else:
                 if state is not None:
                     return state
-                if attempt >= 1:  # asked twice, never seen: it did not arrive
-                    return None
+                not_found += 1
+                if not_found >= 2:  # asked twice, never seen: it did not arrive
+                    return NOT_FOUND
             await self._clock.sleep(self._options.resolve_interval)
-        return None
+        return NOT_FOUND if not_found else UNREACHABLE
 
     # -- following ------------------------------------------------------------------------
 
@@ -278,7 +355,8 @@ class OrderDesk:
         for trade in state.trades:
             if trade.trade_id in order.seen_trades or trade.quantity <= 0:
                 continue
-            order.seen_trades.add(trade.trade_id)
+            if any(f.trade_id == trade.trade_id for f in fills):
+                continue
             fills.append(
                 Fill(
                     client_order_id=order.client_order_id,
@@ -289,16 +367,14 @@ class OrderDesk:
                     at=trade.time or now,
                 )
             )
-            order.lots_recorded += trade.quantity
-        missing = state.lots_executed - order.lots_recorded
+        missing = state.lots_executed - order.lots_recorded - sum(f.lots for f in fills)
         if missing > 0 and state.is_final:
             # a finished order whose trade details are missing (or short): record the rest as one
             # fill keyed by the final executed lots, so asking again never counts it twice. (While
             # the order lives, trade details may still arrive: wait for them.)
-            price = _average_price(state, lot) or order.price
+            price = _average_price(state) or order.price
             trade_id = f"{state.order_id or order.client_order_id}:lots:{state.lots_executed}"
             if trade_id not in order.seen_trades:
-                order.seen_trades.add(trade_id)
                 fills.append(
                     Fill(
                         client_order_id=order.client_order_id,
@@ -309,8 +385,9 @@ class OrderDesk:
                         at=now,
                     )
                 )
-                order.lots_recorded += missing
         for fill in fills:
+            # journaled first: a journal write error leaves the trade unseen, so the next
+            # state read records it (never lost, never counted twice)
             self._recorder.record_fill(
                 NewFill(
                     order=fill.client_order_id,
@@ -320,6 +397,8 @@ class OrderDesk:
                     executed_at=fill.at,
                 )
             )
+            order.seen_trades.add(fill.trade_id)
+            order.lots_recorded += fill.lots
         status = _STATUS.get(state.status, order.status)
         if status == "sent" and order.status not in ("prepared", "unknown"):
             status = order.status
@@ -328,6 +407,12 @@ class OrderDesk:
         lots = max(state.lots_executed, order.lots_executed)
         self._set_status(order, status, lots_executed=lots)
         return fills
+
+    def mark_unknown(self, order: TrackedOrder, message: str) -> None:
+        """The broker could not be asked about a recorded order: it may be live. It stays
+        open (counted as in flight) until the broker answers; never final."""
+        if not order.is_final:
+            self._set_status(order, "unknown", message=message)
 
     def mark_not_sent(self, order: TrackedOrder) -> None:
         """A recorded order the broker has never seen (asked by request id): it was not sent."""
@@ -411,7 +496,9 @@ class OrderDesk:
                 client_order_id=order.client_order_id,
                 status=status,
                 broker_order_id=order.broker_order_id,
-                lots_executed=order.lots_executed,
+                # the Base counts executed lots only as far as recorded fills cover them, so
+                # that after a restart its lots_executed never claims fills it does not hold
+                lots_executed=min(order.lots_executed, order.lots_recorded),
                 message=message,
             )
         )
@@ -423,12 +510,14 @@ class OrderDesk:
             log.exception("notifier failed")
 
 
-def _average_price(state: OrderState, lot: int) -> Decimal | None:
+def _average_price(state: OrderState) -> Decimal | None:
     """Average fill price per piece from an order state without trade details."""
     if state.average_position_price is not None and state.average_position_price.amount:
         return state.average_position_price.amount
-    if state.executed_order_price is not None and state.lots_executed and lot:
-        return state.executed_order_price.amount / (state.lots_executed * lot)
+    if state.executed_order_price is not None and state.executed_order_price.amount:
+        # executedOrderPrice is the average price of one instrument (as the broker and the
+        # simulator fill it), not the executed total: use it as it is
+        return state.executed_order_price.amount
     return None
 
 

@@ -55,6 +55,12 @@ class BaseRecorder:
         self._down_since: datetime | None = None
         self._flushed_while_down = 0
         self._task: asyncio.Task[None] | None = None
+        # client ids of orders the Base refused: their updates and fills are parked with them
+        self._parked_orders: set[str] = {
+            str(item["data"].get("client_order_id"))
+            for item in journal.parked()
+            if item.get("kind") == "order"
+        }
         if len(journal):
             self._wakeup.set()
         else:
@@ -76,6 +82,21 @@ class BaseRecorder:
     async def wait_flushed(self) -> None:
         """Return when every journaled record has reached the Base."""
         await self._idle.wait()
+
+    async def read_sellbuy_progress(
+        self, task_id: int, within: float
+    ) -> tuple[int, Decimal | None] | None:
+        """Once everything journaled has reached the Base: the sell/buy task's executed pieces
+        and average price (sums over its fills, each counted once). None when the Base cannot
+        say within `within` seconds."""
+        try:
+            async with asyncio.timeout(within):
+                await self.wait_flushed()
+            task = await self._base.sellbuy(task_id)
+        except (TimeoutError, BaseUnavailable, BaseRejected) as exc:
+            log.warning("progress of sell/buy task %s: %s", task_id, exc)
+            return None
+        return task.executed, task.average_price
 
     def mark_down(self) -> None:
         """A read elsewhere found the Base unreachable: report it and let the flusher probe."""
@@ -146,17 +167,26 @@ class BaseRecorder:
                     self._idle.set()
                     break
                 entry = entries[0]
+                owner = _order_of(entry)
                 try:
+                    if owner is not None and owner in self._parked_orders:
+                        # its order was parked: the Base cannot take this either; keep it with it
+                        raise BaseRejected(400, "order_parked", f"order {owner} was refused")
                     await self._send(entry)
-                except BaseUnavailable as exc:
-                    if not self.is_down:
-                        log.warning("Base unavailable (%s); keeping records locally", exc)
-                        self._go_down()
-                    await self._clock.sleep(delay)
-                    delay = min(delay * 2, self._retry_max)
-                    continue
                 except BaseRejected as exc:
+                    if exc.status in _UNAVAILABLE_STATUSES or exc.status >= 500:
+                        # not the entry's fault (token rotated, proxy, throttled): the Base is
+                        # unusable for now; keep everything and retry, as for an outage
+                        if not self.is_down:
+                            log.warning("Base refuses service (%s); keeping records locally", exc)
+                            self._go_down()
+                        await self._clock.sleep(delay)
+                        delay = min(delay * 2, self._retry_max)
+                        continue
                     log.error("Base refused %s record %s: %s", entry.kind, entry.data, exc)
+                    if entry.kind == "order" and owner is not None:
+                        self._parked_orders.add(owner)
+                    self._journal.park(entry.seq, str(exc))
                     await self._notify(
                         events.Alert(
                             job_id=None,
@@ -165,6 +195,16 @@ class BaseRecorder:
                             params={"kind": entry.kind, "message": exc.message},
                         )
                     )
+                    self._after_sent()
+                    delay = self._retry_initial
+                    continue
+                except BaseUnavailable as exc:
+                    if not self.is_down:
+                        log.warning("Base unavailable (%s); keeping records locally", exc)
+                        self._go_down()
+                    await self._clock.sleep(delay)
+                    delay = min(delay * 2, self._retry_max)
+                    continue
                 except Exception:  # a bug must not stop the flusher; the entry stays journaled
                     log.exception("unexpected error flushing %s record", entry.kind)
                     await self._clock.sleep(delay)
@@ -172,10 +212,13 @@ class BaseRecorder:
                     continue
                 self._journal.ack(entry.seq)
                 delay = self._retry_initial
-                if self.is_down:
-                    self._flushed_while_down += 1
-                    if not len(self._journal):
-                        self._go_up()
+                self._after_sent()
+
+    def _after_sent(self) -> None:
+        if self.is_down:
+            self._flushed_while_down += 1
+            if not len(self._journal):
+                self._go_up()
 
     async def _probe(self) -> bool:
         try:
@@ -254,6 +297,19 @@ class BaseRecorder:
                 await self._set_spread_active(int(data["task_id"]), bool(data["active"]))
         else:  # pragma: no cover - journal written by this module only
             log.error("unknown journal entry kind %s", entry.kind)
+
+
+# a 4xx that says the Base cannot serve us now, not that the entry is wrong: keep and retry
+_UNAVAILABLE_STATUSES = frozenset({401, 403, 407, 408, 425, 429})
+
+
+def _order_of(entry: Entry) -> str | None:
+    """The client order id an entry belongs to (None for a task switch)."""
+    if entry.kind == "fill":
+        return str(entry.data.get("order"))
+    if entry.kind in ("order", "update"):
+        return str(entry.data.get("client_order_id"))
+    return None
 
 
 class _SpreadSwitch(Protocol):

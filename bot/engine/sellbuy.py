@@ -29,6 +29,7 @@ from bot.engine.orders import (
     CancelNotConfirmed,
     Fill,
     OrderNotSent,
+    OrderOutcomeLost,
     OrderRefusedByBroker,
     TrackedOrder,
     wait_or_stop,
@@ -37,6 +38,9 @@ from bot.engine.orders import (
 log = logging.getLogger(__name__)
 
 Outcome = Literal["done", "stopped", "failed"]
+
+# seconds to wait at start for the Base to take the adopted fills and tell the task's progress
+START_READ_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,8 @@ class SellBuyRun:
         self.executed = spec.executed
         self.cost = (spec.average_price or Decimal(0)) * spec.executed
         self.live: TrackedOrder | None = None
+        # executed pieces already in the broker's position when the job started (risk checks)
+        self._baseline = spec.executed
         self._last_session_wait: datetime | None = None
         job.executed = self.executed
         job.average_price = spec.average_price
@@ -104,7 +110,7 @@ class SellBuyRun:
 
     @property
     def position(self) -> int:
-        signed = self.executed - self.spec.executed
+        signed = self.executed - self._baseline
         return self.spec.start_position + (signed if self.spec.direction == "buy" else -signed)
 
     async def _took(self, fills: list[Fill]) -> None:
@@ -187,7 +193,13 @@ class SellBuyRun:
 
     async def _adopt_open_orders(self) -> None:
         """Orders of this task the Base still counts as open (after a restart): learn their fate
-        from the broker; keep one live order, cancel any other."""
+        from the broker; keep one live order, cancel any other.
+
+        What is done is counted from fills, never from an order's recorded `lots_executed` (it
+        may run ahead of the fills the Base holds): every fill the broker reports is recorded
+        again (idempotent by trade id), then the task's progress is read back from the Base —
+        the sum of its fills, each counted once."""
+        learnt: list[Fill] = []
         for record in self.spec.open_orders:
             order = TrackedOrder(
                 client_order_id=record.client_order_id,
@@ -201,12 +213,15 @@ class SellBuyRun:
                 status=record.status,
                 lots_executed=0,
             )
-            fills = await self.ctx.desk.sync(order)
-            # the Base already counts the fills behind record.lots_executed: every fill is
-            # recorded again (the Base ignores duplicates) but only the rest is new progress
-            await self._took(_beyond(fills, record.lots_executed))
+            try:
+                learnt += await self.ctx.desk.sync(order)
+            except broker_errors.BrokerError as exc:
+                # its fate is unknown: it may be live, so it is followed, never written off
+                log.warning("job %s: state of %s: %s", self.job.job_id, order, exc)
+                await self._keep_unresolved(order)
+                continue
             if order.broker_order_id is None and order.status in ("prepared", "unknown"):
-                # the broker has never seen it: it was never sent
+                # the broker has never seen it (asked by request id): it was never sent
                 self.ctx.desk.mark_not_sent(order)
                 continue
             if order.is_final:
@@ -214,17 +229,52 @@ class SellBuyRun:
             if self.live is None:
                 self.live = order
             else:
-                await self._took(await self.ctx.desk.cancel(order, job_id=self.job.job_id))
+                learnt += await self.ctx.desk.cancel(order, job_id=self.job.job_id)
+        if learnt:
+            await self._count_from_base(learnt)
+        self._baseline = self.executed
+
+    async def _keep_unresolved(self, order: TrackedOrder) -> None:
+        if order.status == "prepared":
+            self.ctx.desk.mark_unknown(order, "state could not be read at start")
+        if self.live is None:
+            self.live = order
+            return
+        try:
+            await self._took(await self.ctx.desk.cancel(order, job_id=self.job.job_id))
+        except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
+            log.error("job %s: could not cancel %s: %s", self.job.job_id, order, exc)
+
+    async def _count_from_base(self, learnt: list[Fill]) -> None:
+        spec = self.spec
+        progress = None
+        if spec.task_id is not None:
+            progress = await self.ctx.recorder.read_sellbuy_progress(
+                spec.task_id, START_READ_TIMEOUT
+            )
+        if progress is None:
+            # the Base cannot say which of these it already held: count them all (at worst the
+            # job does less than asked, never more)
+            log.warning("job %s: counting %d adopted fills as new", self.job.job_id, len(learnt))
+            await self._took(learnt)
+            return
+        executed, average = progress
+        self.executed = executed
+        self.cost = (average or Decimal(0)) * executed
+        self.job.executed = self.executed
+        self.job.average_price = self.average
 
     async def _loop(self, feed: BookFeed) -> tuple[Outcome, str | None, dict[str, str]]:
         ctx, spec, job = self.ctx, self.spec, self.job
         lot = spec.instrument.lot
         version = 0
+        unseen = 0  # answers "never seen" for an unresolved live order
         last_sync = _monotonic()
         while True:
             job.rounds += 1
             if self.live is not None and self.live.is_final:
                 self.live = None
+                unseen = 0
             if self.live is None and self.executed >= spec.amount:
                 return "done", None, {}
             if job.stopping:
@@ -286,6 +336,12 @@ class SellBuyRun:
                     )
                 except OrderNotSent:
                     continue  # stopping: the loop ends at the top
+                except OrderOutcomeLost as exc:
+                    # the broker could not say whether it got the order: it may be live, so
+                    # it is this job's live order (never a second one) until the broker answers
+                    self.live = exc.order
+                    last_sync = _monotonic()
+                    continue
                 except OrderRefusedByBroker as exc:
                     key = text_keys.OUTSIDE_SESSION if exc.session else text_keys.BROKER_ERROR
                     await ctx.notify(
@@ -333,6 +389,11 @@ class SellBuyRun:
                     await self._took(await ctx.desk.sync(live))
                 except broker_errors.BrokerError as exc:
                     log.warning("job %s: order state: %s", job.job_id, exc)
+                else:
+                    if live.broker_order_id is None and live.status in ("prepared", "unknown"):
+                        unseen += 1
+                        if unseen >= 2:  # asked twice by request id, never seen: not sent
+                            ctx.desk.mark_not_sent(live)
                 if live.is_final:
                     continue
             book = feed.book

@@ -39,6 +39,7 @@ from bot.engine.orders import (
     CancelNotConfirmed,
     Fill,
     OrderDesk,
+    OrderOutcomeLost,
     OrderRefusedByBroker,
     TrackedOrder,
 )
@@ -129,6 +130,10 @@ def _desk_takes_leg(place: Callable[..., Any]) -> bool:
         return "leg" in inspect.signature(place).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins only
         return False
+
+
+# the longest pause between questions about an order whose state the broker does not give
+UNRESOLVED_MAX_INTERVAL = 30.0
 
 
 class SpreadRun:
@@ -399,6 +404,9 @@ class SpreadRun:
         self._next_client_id = mid
         try:
             order, fills = await self.desk.place(**kwargs)
+        except OrderOutcomeLost as exc:
+            # the broker could not say whether it got it: in flight until it answers
+            order, fills = exc.order, []
         except OrderRefusedByBroker as exc:
             params = exc.params()
             if not action.hedge:
@@ -510,6 +518,8 @@ class SpreadRun:
         wake = self._wake.setdefault(mid, asyncio.Event())
         router = self._order_events
         unseen = 0
+        failures = 0  # questions in a row the broker did not answer
+        alerted = False
         if router is not None:
             router.watch(order.client_order_id, self._stream_event)
         try:
@@ -517,6 +527,8 @@ class SpreadRun:
                 interval = self.ctx.options.poll_interval
                 if router is not None and router.healthy and order.broker_order_id is not None:
                     interval = max(interval, self.tuning.safety_poll_interval)
+                if failures:  # back off while the broker does not answer
+                    interval = min(interval * 2 ** min(failures, 10), UNRESOLVED_MAX_INTERVAL)
                 if not wake.is_set():
                     sleeper = asyncio.ensure_future(self.ctx.clock.sleep(interval))
                     waker = asyncio.ensure_future(wake.wait())
@@ -531,11 +543,30 @@ class SpreadRun:
                     fills = await self.desk.sync(order)
                 except broker_errors.BrokerError as exc:
                     log.info("spread %s: state of %s: %s", self.spread.id, mid, exc)
+                    failures += 1
+                    if (
+                        not alerted
+                        and order.broker_order_id is None
+                        and failures >= max(self.ctx.options.resolve_attempts, 1)
+                    ):
+                        alerted = True  # its fate is unknown and it may be live: say so
+                        await self.ctx.notify(
+                            events.Alert(
+                                job_id=self.job.job_id,
+                                at=self.ctx.clock.now(),
+                                reason_key=text_keys.ORDER_OUTCOME_UNKNOWN,
+                                params={
+                                    "ticker": order.instrument.ticker,
+                                    "client_order_id": order.client_order_id,
+                                },
+                            )
+                        )
                     continue
                 except Exception:  # never stop following a live order
                     log.exception("spread %s: following %s", self.spread.id, mid)
                     await self.ctx.clock.sleep(interval)
                     continue
+                failures = 0
                 self._absorb(mid, fills)
                 if order.broker_order_id is None and order.status in ("prepared", "unknown"):
                     unseen += 1
@@ -617,7 +648,6 @@ class SpreadRun:
         for record in spread.open_orders:
             leg = self._leg_of(record)
             instrument = self._instrument(leg)
-            recorded[leg] += record.lots_executed
             order = TrackedOrder(
                 client_order_id=record.client_order_id,
                 instrument=instrument,
@@ -633,12 +663,27 @@ class SpreadRun:
             try:
                 fills = await self.desk.sync(order)
             except broker_errors.BrokerError as exc:
+                # no answer is not "never seen": the order may be live. It stays open (unknown,
+                # in flight for the machine's sizing, so nothing is sent again) and `_follow`
+                # keeps asking, with back-off and an alert while it stays unresolved.
                 log.warning("spread %s: state of %s: %s", spread.id, record.client_order_id, exc)
                 fills = []
                 order.lots_executed = record.lots_executed
-            if order.broker_order_id is None and order.status in ("prepared", "unknown", "sent"):
-                self.desk.mark_not_sent(order)  # the broker has never seen it
-                continue
+                recorded[leg] += record.lots_executed
+                if order.broker_order_id is None:
+                    self.desk.mark_unknown(order, "state could not be read at start")
+            else:
+                if order.broker_order_id is None and order.status in (
+                    "prepared",
+                    "unknown",
+                    "sent",
+                ):
+                    # asked by request id, the broker said it has never seen it: not sent
+                    self.desk.mark_not_sent(order)
+                    continue
+                # count what this order did from its fills (each recorded once), not from the
+                # record's lots_executed, which may be ahead of the fills the Base holds
+                recorded[leg] += min(record.lots_executed, order.lots_recorded)
             mid = record.client_order_id
             self._orders[mid] = order
             self._absorb(mid, fills)
