@@ -372,7 +372,7 @@ class OrderDesk:
             # a finished order whose trade details are missing (or short): record the rest as one
             # fill keyed by the final executed lots, so asking again never counts it twice. (While
             # the order lives, trade details may still arrive: wait for them.)
-            price = _average_price(state) or order.price
+            price = _average_price(state, lot, order.price) or order.price
             trade_id = f"{state.order_id or order.client_order_id}:lots:{state.lots_executed}"
             if trade_id not in order.seen_trades:
                 fills.append(
@@ -510,15 +510,27 @@ class OrderDesk:
             log.exception("notifier failed")
 
 
-def _average_price(state: OrderState) -> Decimal | None:
-    """Average fill price per piece from an order state without trade details."""
+def _average_price(state: OrderState, lot: int, reference: Decimal) -> Decimal | None:
+    """Average fill price per piece from an order state without trade details.
+
+    averagePositionPrice is per piece. executedOrderPrice is read two ways: the simulator (and
+    what the broker is reported to send) gives the average price of one instrument, while the
+    API reference calls it "the average price times the number of lots". Of the per-piece
+    readings (as is, per lot, per piece of the whole order) the one nearest the order's own
+    limit price is taken: a limit order fills at or near its limit, and the readings differ by
+    a factor of the lots traded."""
     if state.average_position_price is not None and state.average_position_price.amount:
         return state.average_position_price.amount
-    if state.executed_order_price is not None and state.executed_order_price.amount:
-        # executedOrderPrice is the average price of one instrument (as the broker and the
-        # simulator fill it), not the executed total: use it as it is
-        return state.executed_order_price.amount
-    return None
+    executed = state.executed_order_price
+    if executed is None or not executed.amount or not state.lots_executed:
+        return None
+    readings = [executed.amount]
+    readings.append(executed.amount / state.lots_executed)
+    if lot > 1:
+        readings.append(executed.amount / (state.lots_executed * lot))
+    if reference <= 0:
+        return readings[0]
+    return min(readings, key=lambda price: abs(price - reference))
 
 
 async def wait_or_stop(stop: asyncio.Event, seconds: float, clock: Clock) -> bool:

@@ -229,7 +229,11 @@ class Engine:
             except UserError:  # the broker did not answer: resume anyway, risk from zero
                 log.warning("no position for %s at start; assuming none", task.instrument.ticker)
                 position = 0
-            self._start_task(task, settings, position)
+            try:
+                self._start_task(task, settings, position)
+            except UserError as exc:  # started meanwhile (a race with /sellbuy): go on
+                log.warning("sell/buy task %s not resumed: %s", task.id, exc)
+                continue
             resumed += 1
         forgotten = self._running_tasks - {t.id for t in tasks.sellbuy}
         for task_id in forgotten:

@@ -869,9 +869,14 @@ async def resume_spreads(
             continue
         if registry.running_key(spread_key(spread)) is not None:
             continue
-        resumed.append(
-            start_spread(registry, ctx, spread, settings, tuning=tuning, order_events=order_events)
-        )
+        try:
+            job = start_spread(
+                registry, ctx, spread, settings, tuning=tuning, order_events=order_events
+            )
+        except UserError as exc:  # started meanwhile (a race with /spread): go on with the rest
+            log.warning("spread %s not resumed: %s", spread.id, exc)
+            continue
+        resumed.append(job)
     return resumed
 
 
