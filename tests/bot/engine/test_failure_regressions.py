@@ -5,6 +5,7 @@ fills, and records the Base refuses are kept (retried or parked), never dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from typing import Any
 from bot.base_client.errors import BaseRejected
 from bot.base_client.types import Instrument, NewFill, NewOrder, OrderUpdate
 from bot.broker import errors
+from bot.broker.client import TInvestClient
+from bot.broker.config import BrokerConfig
 from bot.broker.types import OrderDirection, OrderState, OrderStatus, OrderType
 from bot.engine import events
 from bot.engine.clock import SystemClock
@@ -22,9 +25,11 @@ from bot.engine.interface import SellBuyOrder
 from bot.engine.journal import DEAD_LETTER_FILE, Journal
 from bot.engine.orders import OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
+from bot.engine.tinvest_port import TInvestPort
 from tests.bot.engine.conftest import FAST, EngineFactory, RecordingNotifier, eventually
 from tests.bot.engine.fake_broker import ACCOUNT, FakeBroker
 from tests.support.fake_base import FakeBase
+from tests.support.sim import running_simulator
 
 ORDER_ID = "5b8f3f5e-0000-4000-8000-0000000000aa"
 
@@ -285,3 +290,86 @@ async def test_a_refused_order_and_its_fills_are_parked_beside_the_journal(tmp_p
     assert sent == ["other-order"], "a fill of a refused order was sent, or another one lost"
     assert len(notifier.of(events.Alert)) == 2
     assert Journal(tmp_path).parked() == parked
+
+
+async def test_a_fill_without_trade_details_is_priced_per_piece_as_the_simulator_reports() -> None:
+    """A finished order whose state carries no trades (and no averagePositionPrice): the fill is
+    priced from executedOrderPrice, which the simulator (like the broker) gives per piece."""
+    async with running_simulator() as sim:
+        info = await sim.instrument("SBER_TQBR")
+        await sim.set_book("SBER_TQBR", [("250.00", 50)], [("250.50", 50)])
+        base = FakeBase()
+        sber = base.add_instrument(
+            ticker="SBER",
+            uid=info["uid"],
+            figi=info["figi"],
+            lot=int(info["lot"]),
+            min_price_increment=Decimal(info["minPriceIncrement"]),
+        )
+        client = TInvestClient(
+            BrokerConfig(
+                token=sim.token,
+                account_id=sim.account_id,
+                rest_url=sim.rest_url,
+                ws_url=sim.ws_url,
+            )
+        )
+        try:
+            port = TInvestPort(client)
+            placed = await port.post_limit_order(
+                account_id=sim.account_id,
+                instrument_id=sber.uid,
+                direction="buy",
+                lots=2,
+                price=Decimal("251.00"),
+                request_id=ORDER_ID,
+            )
+            state = await port.order_state(account_id=sim.account_id, order_id=placed.order_id)
+        finally:
+            await client.close()
+    assert state.status == OrderStatus.FILL, state
+    bare = replace(state, trades=(), average_position_price=None)
+    recorder = BaseRecorder(base, Journal(None), RecordingNotifier(), SystemClock())
+    desk = OrderDesk(
+        port, recorder, RecordingNotifier(), SystemClock(), FAST, account_id=sim.account_id
+    )
+    order = TrackedOrder(
+        ORDER_ID, sber, "buy", Decimal("251.00"), 2, broker_order_id=placed.order_id
+    )
+    fills = desk.adopt(order, bare)
+    assert [(f.pieces, f.price) for f in fills] == [(2 * sber.lot, Decimal("250.50"))], state
+
+
+async def test_a_fill_whose_journal_write_failed_is_recorded_on_the_next_read(
+    base: FakeBase, sber: Instrument, broker: FakeBroker
+) -> None:
+    class FailsOnce(Journal):
+        failed = False
+
+        def append(self, kind: Any, data: dict[str, Any]) -> Any:
+            if kind == "fill" and not self.failed:
+                self.failed = True
+                raise OSError("disk full")
+            return super().append(kind, data)
+
+    journal = FailsOnce(None)
+    recorder = BaseRecorder(base, journal, RecordingNotifier(), SystemClock())
+    desk = OrderDesk(broker, recorder, RecordingNotifier(), SystemClock(), FAST, account_id=ACCOUNT)
+    placed = await broker.post_limit_order(
+        account_id=ACCOUNT,
+        instrument_id="uid-sber",
+        direction="buy",
+        lots=2,
+        price=Decimal("100.00"),
+        request_id=ORDER_ID,
+    )
+    broker.fill(broker.orders[placed.order_id], 1)
+    order = TrackedOrder(
+        ORDER_ID, sber, "buy", Decimal("100.00"), 2, broker_order_id=placed.order_id
+    )
+    state = await broker.order_state(account_id=ACCOUNT, order_id=placed.order_id)
+    with contextlib.suppress(OSError):  # the journal write of the fill failed
+        desk.adopt(order, state)
+    fills = desk.adopt(order, state)
+    journaled = [e.data["trade_id"] for e in journal.pending() if e.kind == "fill"]
+    assert [f.pieces for f in fills] == [10] and len(journaled) == 1, (fills, journaled)
