@@ -373,3 +373,35 @@ async def test_a_fill_whose_journal_write_failed_is_recorded_on_the_next_read(
     fills = desk.adopt(order, state)
     journaled = [e.data["trade_id"] for e in journal.pending() if e.kind == "fill"]
     assert [f.pieces for f in fills] == [10] and len(journaled) == 1, (fills, journaled)
+
+
+class FirstPositionsReadWaits(FakeBroker):
+    """The first positions read (the start-up reconciliation's) waits for `go`."""
+
+    reached: asyncio.Event
+    go: asyncio.Event
+
+    async def positions(self, *, account_id: str) -> Any:
+        if not self.reached.is_set():
+            self.reached.set()
+            await self.go.wait()
+        return await super().positions(account_id=account_id)
+
+
+async def test_start_goes_on_when_sellbuy_all_started_a_task_during_reconciliation(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: Instrument, tmp_path: Path
+) -> None:
+    first = base.add_sellbuy(sber, "buy", 20)
+    second = base.add_sellbuy(sber, "buy", 30)
+    (tmp_path / "running.json").write_text(json.dumps({"sellbuy": [first, second]}))
+    b: FirstPositionsReadWaits = _wrap(FirstPositionsReadWaits, broker)
+    b.reached, b.go = asyncio.Event(), asyncio.Event()
+    engine = make_engine(broker_=b, state_dir=tmp_path)
+    starting = asyncio.create_task(engine.start())
+    await asyncio.wait_for(b.reached.wait(), 5)
+    started = await engine.start_sellbuy_all()  # the owner's /sellbuy all, meanwhile
+    b.go.set()
+    await asyncio.wait_for(starting, 10)  # no UserError escapes the start-up
+    running = sorted(j.title for j in engine.jobs())
+    assert len(started) == 2 and running == ["buy 20 SBER", "buy 30 SBER"], running
+    await engine.stop()
