@@ -20,7 +20,7 @@ from typing import Any, Protocol, cast
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import NewFill, NewOrder, OrderUpdate, parse_time
+from bot.base_client.types import NewFill, NewOrder, OrderUpdate, Spread, parse_time
 from bot.engine import events, text_keys
 from bot.engine.clock import Clock
 from bot.engine.interface import Notifier
@@ -97,6 +97,18 @@ class BaseRecorder:
             log.warning("progress of sell/buy task %s: %s", task_id, exc)
             return None
         return task.executed, task.average_price
+
+    async def read_spread(self, spread_id: int, within: float) -> Spread | None:
+        """Once everything journaled has reached the Base: the active spread as the Base now
+        has it (per-leg totals are sums over its fills). None when it cannot say in time."""
+        try:
+            async with asyncio.timeout(within):
+                await self.wait_flushed()
+            tasks = await self._base.active_tasks()
+        except (TimeoutError, BaseUnavailable, BaseRejected) as exc:
+            log.warning("spread %s from the Base: %s", spread_id, exc)
+            return None
+        return next((s for s in tasks.spreads if s.id == spread_id), None)
 
     def mark_down(self) -> None:
         """A read elsewhere found the Base unreachable: report it and let the flusher probe."""

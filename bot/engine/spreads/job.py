@@ -134,6 +134,8 @@ def _desk_takes_leg(place: Callable[..., Any]) -> bool:
 
 # the longest pause between questions about an order whose state the broker does not give
 UNRESOLVED_MAX_INTERVAL = 30.0
+# seconds to wait at start for the Base to take the adopted fills and give the legs' totals
+START_READ_TIMEOUT = 60.0
 
 
 class SpreadRun:
@@ -644,7 +646,11 @@ class SpreadRun:
         into one executed total per leg from the Base."""
         spread = self.spread
         snapshots: list[m.OrderSnapshot] = []
+        # lots of the open orders inside the Base's per-leg totals: as the Base stood at start
+        # (`recorded`) and once the fills learnt now have reached it (`after`)
         recorded: dict[LegName, int] = {"far": 0, "near": 0}
+        after: dict[LegName, int] = {"far": 0, "near": 0}
+        learnt_trades = False
         for record in spread.open_orders:
             leg = self._leg_of(record)
             instrument = self._instrument(leg)
@@ -670,6 +676,7 @@ class SpreadRun:
                 fills = []
                 order.lots_executed = record.lots_executed
                 recorded[leg] += record.lots_executed
+                after[leg] += record.lots_executed
                 if order.broker_order_id is None:
                     self.desk.mark_unknown(order, "state could not be read at start")
             else:
@@ -681,9 +688,18 @@ class SpreadRun:
                     # asked by request id, the broker said it has never seen it: not sent
                     self.desk.mark_not_sent(order)
                     continue
-                # count what this order did from its fills (each recorded once), not from the
-                # record's lots_executed, which may be ahead of the fills the Base holds
-                recorded[leg] += min(record.lots_executed, order.lots_recorded)
+                # count what this order did from its fills (each recorded once, by trade id),
+                # not from the record's lots_executed, which may be ahead of the fills the Base
+                # holds: the broker lists every trade of the order, so once they are recorded
+                # the Base holds exactly these
+                traded = order.lots_recorded
+                if traded:
+                    learnt_trades = True
+                    recorded[leg] += min(record.lots_executed, traded)
+                    after[leg] += traded
+                else:
+                    recorded[leg] += record.lots_executed
+                    after[leg] += record.lots_executed
             mid = record.client_order_id
             self._orders[mid] = order
             self._absorb(mid, fills)
@@ -700,6 +716,10 @@ class SpreadRun:
                     price=record.price,
                 )
             )
+        if learnt_trades:
+            fresh = await self.ctx.recorder.read_spread(spread.id, START_READ_TIMEOUT)
+            if fresh is not None:
+                spread, recorded = fresh, after
         base_lots: dict[LegName, tuple[int, Decimal | None]] = {
             "far": (spread.far_executed // spread.far.lot, spread.far_average),
             "near": (spread.near_executed // spread.near.lot, spread.near_average),

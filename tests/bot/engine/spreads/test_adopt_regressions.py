@@ -135,3 +135,79 @@ async def test_an_unresolved_hedge_is_asked_again_alerted_and_adopted_when_the_b
     finally:
         follow.cancel()
         await asyncio.gather(follow, return_exceptions=True)
+
+
+async def test_restart_counts_the_hedge_from_its_fills_not_from_a_recorded_lots_executed() -> None:
+    """Two far contracts sold; one hedge of 10 lots filled earlier; a second hedge of 10 lots
+    has 2 lots traded at the broker while the Base holds lots_executed=1 for it (an update
+    written before its trades were known) and none of its fills. 20 lots hedge 2 contracts:
+    12 are done and 8 in flight, so nothing more may be sent."""
+    base = SpreadBase()
+    far = base.add_instrument(
+        ticker="SRZ6",
+        uid="uid-far",
+        kind="future",
+        lot=1,
+        min_price_increment=D("1"),
+        min_price_increment_amount=D("1"),
+        basic_asset_size=D("100"),
+    )
+    near = base.add_instrument(ticker="SBER", uid="uid-near", lot=10, min_price_increment=D("0.01"))
+    spread_id = base.add_spread(far, near, "sell", 5, "0")
+    now = SystemClock().now()
+    far_id, first_id = (
+        "5b8f3f5e-0000-4000-8000-0000000000a1",
+        "5b8f3f5e-0000-4000-8000-0000000000a2",
+    )
+    await base.record_order(
+        NewOrder(far_id, far.id, "sell", "limit", D("25500"), 2, "prepared", "spread", spread_id)
+    )
+    await base.record_fill(NewFill(far_id, "T-far", 2, D("25500"), now))
+    await base.update_order(OrderUpdate(far_id, "filled", "F-far", 2))
+    await base.record_order(
+        NewOrder(
+            first_id, near.id, "buy", "limit", D("250.00"), 10, "prepared", "spread", spread_id
+        )
+    )
+    await base.record_fill(NewFill(first_id, "T-near-1", 100, D("250.00"), now))
+    await base.update_order(OrderUpdate(first_id, "filled", "N-1", 10))
+    await base.record_order(
+        NewOrder(
+            HEDGE_ID, near.id, "buy", "limit", D("250.00"), 10, "prepared", "spread", spread_id
+        )
+    )
+    broker = FakeBroker(lot_sizes={"uid-near": 10, "uid-far": 1})
+    placed = await broker.post_limit_order(
+        account_id=ACCOUNT,
+        instrument_id="uid-near",
+        direction="buy",
+        lots=10,
+        price=D("250.00"),
+        request_id=HEDGE_ID,
+    )
+    broker.fill(broker.orders[placed.order_id], 2)
+    await base.update_order(OrderUpdate(HEDGE_ID, "partially_filled", placed.order_id, 1))
+    notifier = RecordingNotifier()
+    clock = SystemClock()
+    recorder = BaseRecorder(base, Journal(None), notifier, clock)
+    recorder.start()
+    ctx = SimpleNamespace(
+        broker=broker,
+        recorder=recorder,
+        notifier=notifier,
+        clock=clock,
+        options=EngineOptions(poll_interval=0.01, resolve_interval=0.01, resolve_attempts=3),
+        account_id=ACCOUNT,
+        calendar=SimpleNamespace(state=None),
+        notify=notifier.notify,
+    )
+    run = SpreadRun(ctx, base.spread_view(spread_id), SimpleNamespace(job_id="1"), None)  # type: ignore[arg-type]
+    try:
+        snapshots = await run._adopt()
+    finally:
+        await recorder.close()
+    machine = m.SpreadMachine(spread_config(run.spread), lambda: "new", snapshots)
+    diag = f"snapshots: {snapshots}; Base near: {base.leg_progress(spread_id, 'near')}"
+    assert machine.executed("near") == 120, diag
+    assert machine.hedge_needed() == 0, diag
+    assert base.leg_progress(spread_id, "near")[0] == 120, "the learnt trades reached the Base"
