@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from trademan.api.fields import MAX_INT, DecimalString
 from trademan.base.models import Instrument, InstrumentKind
+from trademan.base.services.instruments import SYNC_FIELDS
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -13,29 +14,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Instrument
-        fields = (
-            "id",
-            "figi",
-            "uid",
-            "ticker",
-            "class_code",
-            "name",
-            "kind",
-            "lot",
-            "min_price_increment",
-            "min_price_increment_amount",
-            "currency",
-            "basic_asset",
-            "basic_asset_size",
-            "expiration",
-            "api_trade_available",
-            "short_enabled",
-            "buy_available",
-            "sell_available",
-            "weekend_trading",
-            "exchange",
-            "active",
-        )
+        # the catalogue fields the bot syncs, plus the Base's id, the broker uid and the flag
+        fields = ("id", "uid", *SYNC_FIELDS, "active")
         read_only_fields = fields
 
 
