@@ -427,7 +427,13 @@ class OrderDesk:
             return []
         fills: list[Fill] = []
         if order.broker_order_id is None:
-            fills += await self.sync(order)  # it may have been found by now
+            try:
+                fills += await self.sync(order)  # it may have been found by now
+            except broker_errors.BrokerError:
+                # its fate is still unknown: cancel it by our request id where the broker port
+                # can; it stays unknown (resolved at the next read or start), never final
+                await self._cancel_by_request_id(order)
+                raise
             if order.broker_order_id is None:
                 # the broker has never seen it: nothing to cancel
                 self._set_status(order, "cancelled", message="not placed")

@@ -405,3 +405,34 @@ async def test_start_goes_on_when_sellbuy_all_started_a_task_during_reconciliati
     running = sorted(j.title for j in engine.jobs())
     assert len(started) == 2 and running == ["buy 20 SBER", "buy 30 SBER"], running
     await engine.stop()
+
+
+class CancelsByRequestId(AnswersLostAndUnresolvable):
+    """Offers CancelOrder with orderIdType REQUEST (cancel by our idempotency key)."""
+
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        self.cancelled_by_request.append(request_id)
+        order = self.by_request.get(request_id)
+        if order is not None and order.active:
+            order.status = OrderStatus.CANCELLED
+
+    cancelled_by_request: list[str]
+
+
+async def test_stopping_with_an_unresolved_order_cancels_it_by_request_id(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase
+) -> None:
+    b: CancelsByRequestId = _wrap(CancelsByRequestId, broker)
+    b.cancelled_by_request = []
+    b.lose_next_posts = 1
+    engine = make_engine(broker_=b)
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=20))
+    task_id = info.task_id
+    assert task_id is not None
+    await eventually(lambda: len(b.posts) >= 1, "the order sent")
+    await engine.stop()
+    await engine.recorder.wait_flushed()
+    assert set(b.cancelled_by_request) == set(b.posts[:1]), b.cancelled_by_request
+    assert not b.live_orders(), "the order whose answer was lost is still live"
+    assert [r.status for r in base.task_orders(task_id)] == ["unknown"]
