@@ -259,10 +259,27 @@ class SellBuyRun:
             await self._took(learnt)
             return
         executed, average = progress
+        gained = executed - self.executed
         self.executed = executed
         self.cost = (average or Decimal(0)) * executed
         self.job.executed = self.executed
         self.job.average_price = self.average
+        if gained > 0:  # filled while the bot was away: tell the owner once
+            pieces = sum(f.pieces for f in learnt)
+            price = sum((f.price * f.pieces for f in learnt), Decimal(0)) / pieces
+            await self.ctx.notify(
+                events.OrderFilled(
+                    job_id=self.job.job_id,
+                    at=self.ctx.clock.now(),
+                    ticker=spec.instrument.ticker,
+                    direction=spec.direction,
+                    quantity=gained,
+                    price=price,
+                    executed=self.executed,
+                    amount=spec.amount,
+                    average_price=self.average,
+                )
+            )
 
     async def _loop(self, feed: BookFeed) -> tuple[Outcome, str | None, dict[str, str]]:
         ctx, spec, job = self.ctx, self.spec, self.job
