@@ -16,6 +16,7 @@ from bot.base_client.types import (
     OrderRecord,
     OrderUpdate,
     SellBuyTask,
+    Spread,
     SyncResult,
     TradingSettings,
 )
@@ -49,6 +50,8 @@ class BaseApi(Protocol):
     async def sellbuy(self, task_id: int) -> SellBuyTask: ...
 
     async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask: ...
+
+    async def set_spread_active(self, spread_id: int, active: bool) -> Spread: ...
 
     async def record_order(self, order: NewOrder) -> OrderRecord: ...
 

@@ -46,6 +46,11 @@ class BrokerPort(ABC):
     async def cancel_order(self, *, account_id: str, order_id: str) -> None: ...
 
     @abstractmethod
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        """CancelOrder by our idempotency key (orderIdType REQUEST): for an order whose
+        broker id we never learnt."""
+
+    @abstractmethod
     async def order_state(self, *, account_id: str, order_id: str) -> OrderState:
         """State of an order by the broker's (exchange) order id."""
 

@@ -277,12 +277,11 @@ class OrderDesk:
 
     async def _cancel_by_request_id(self, order: TrackedOrder) -> None:
         """Best effort while stopping with an unresolved order: CancelOrder with orderIdType
-        REQUEST, when the broker port offers it. The order stays `unknown` either way."""
-        cancel = getattr(self._broker, "cancel_order_by_request_id", None)
-        if cancel is None:
-            return
+        REQUEST. The order stays `unknown` either way."""
         try:
-            await cancel(account_id=self._account_id, request_id=order.client_order_id)
+            await self._broker.cancel_order_by_request_id(
+                account_id=self._account_id, request_id=order.client_order_id
+            )
         except broker_errors.BrokerError as exc:
             log.warning("cancel %s by request id: %s", order.client_order_id, exc)
 

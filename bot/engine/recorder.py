@@ -16,7 +16,7 @@ import asyncio
 import logging
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
@@ -270,14 +270,6 @@ class BaseRecorder:
         except Exception:
             log.exception("notifier failed")
 
-    async def _set_spread_active(self, spread_id: int, active: bool) -> None:
-        """PATCH spreads/{id}/ {"active": ...} (BaseClient.set_spread_active). A Base object
-        without spreads (an old fake) cannot hold one: nothing to switch."""
-        if not callable(getattr(self._base, "set_spread_active", None)):
-            log.error("this Base cannot (de)activate spread %s", spread_id)
-            return
-        await cast(_SpreadSwitch, self._base).set_spread_active(spread_id, active)
-
     async def _send(self, entry: Entry) -> None:
         data = entry.data
         if entry.kind == "order":
@@ -306,7 +298,7 @@ class BaseRecorder:
             if data["kind"] == "sellbuy":
                 await self._base.set_sellbuy_active(int(data["task_id"]), bool(data["active"]))
             elif data["kind"] == "spread":
-                await self._set_spread_active(int(data["task_id"]), bool(data["active"]))
+                await self._base.set_spread_active(int(data["task_id"]), bool(data["active"]))
         else:  # pragma: no cover - journal written by this module only
             log.error("unknown journal entry kind %s", entry.kind)
 
@@ -322,10 +314,6 @@ def _order_of(entry: Entry) -> str | None:
     if entry.kind in ("order", "update"):
         return str(entry.data.get("client_order_id"))
     return None
-
-
-class _SpreadSwitch(Protocol):
-    async def set_spread_active(self, spread_id: int, active: bool) -> object: ...
 
 
 def new_order_from_json(data: dict[str, Any]) -> NewOrder:

@@ -51,6 +51,9 @@ class TInvestPort(BrokerPort):
     async def cancel_order(self, *, account_id: str, order_id: str) -> None:
         await self.client.cancel_order(order_id, account_id=account_id)
 
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        await self.client.cancel_order(request_id, account_id=account_id, by_request_id=True)
+
     async def order_state(self, *, account_id: str, order_id: str) -> OrderState:
         return await self.client.get_order_state(order_id, account_id=account_id)
 

@@ -26,6 +26,7 @@ from bot.base_client.types import (
     OrderRecord,
     OrderUpdate,
     SellBuyTask,
+    Spread,
     SyncResult,
     TradingSettings,
 )
@@ -222,6 +223,11 @@ class FakeBase:
         self.tasks[task_id].active = active
         self._wrote()
         return self._task_view(self.tasks[task_id])
+
+    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+        """This Base holds no spreads (tests/bot/engine/spreads/harness.py SpreadBase does)."""
+        self._check("set_spread_active")
+        raise BaseRejected(404, "not_found", f"no spread {spread_id}")
 
     async def record_order(self, order: NewOrder) -> OrderRecord:
         self._check("record_order")

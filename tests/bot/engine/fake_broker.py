@@ -197,6 +197,13 @@ class FakeBroker(BrokerPort):
         order.status = OrderStatus.CANCELLED
         self._changed()
 
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        await asyncio.sleep(0)
+        order = self.by_request.get(request_id)
+        if order is None:
+            raise errors.NotFound("order not found", api_code="50005")
+        await self.cancel_order(account_id=account_id, order_id=order.order_id)
+
     async def order_state(self, *, account_id: str, order_id: str) -> OrderState:
         await asyncio.sleep(0)
         order = self.orders.get(order_id)

@@ -99,6 +99,11 @@ class AnswersLostAndUnresolvable(FakeBroker):
             raise errors.BrokerTimeout("no answer", method="GetOrderState")
         return await super().resolve_order(**kw)
 
+    async def cancel_order_by_request_id(self, **kw: Any) -> None:
+        if self.unreachable:
+            raise errors.BrokerTimeout("no answer", method="CancelOrder")
+        await super().cancel_order_by_request_id(**kw)
+
     unreachable = True
 
 
@@ -436,3 +441,30 @@ async def test_stopping_with_an_unresolved_order_cancels_it_by_request_id(
     assert set(b.cancelled_by_request) == set(b.posts[:1]), b.cancelled_by_request
     assert not b.live_orders(), "the order whose answer was lost is still live"
     assert [r.status for r in base.task_orders(task_id)] == ["unknown"]
+
+
+async def test_the_broker_port_cancels_a_live_order_by_our_request_id() -> None:
+    """An order whose broker id we never learnt can still be pulled: CancelOrder by request id."""
+    async with running_simulator() as sim:
+        info = await sim.instrument("SBER_TQBR")
+        await sim.set_book("SBER_TQBR", [("250.00", 50)], [("250.50", 50)])
+        client = TInvestClient(
+            BrokerConfig(
+                token=sim.token, account_id=sim.account_id, rest_url=sim.rest_url, ws_url=sim.ws_url
+            )
+        )
+        try:
+            port = TInvestPort(client)
+            await port.post_limit_order(
+                account_id=sim.account_id,
+                instrument_id=info["uid"],
+                direction="buy",
+                lots=1,
+                price=Decimal("249.00"),
+                request_id=ORDER_ID,
+            )
+            await port.cancel_order_by_request_id(account_id=sim.account_id, request_id=ORDER_ID)
+            state = await port.resolve_order(account_id=sim.account_id, request_id=ORDER_ID)
+        finally:
+            await client.close()
+    assert state is not None and state.status == OrderStatus.CANCELLED, state

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bot.base_client.types import Spread
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
 from bot.engine import events
@@ -65,19 +64,6 @@ async def hedged(w: World, far_pieces: int) -> bool:
     return held.get("SRM6", 0) == -far_pieces and held.get("SBER", 0) == 100 * far_pieces
 
 
-def allow_deactivation(w: World) -> list[int]:
-    """The Base's PATCH spreads/{id}/ {"active": false} (BaseClient.set_spread_active)."""
-    switched: list[int] = []
-
-    async def set_spread_active(spread_id: int, active: bool) -> Spread:
-        w.base.spreads[spread_id].active = active
-        switched.append(spread_id)
-        return w.base.spread_view(spread_id)
-
-    w.base.set_spread_active = set_spread_active  # type: ignore[attr-defined]
-    return switched
-
-
 def finished(w: World) -> list[events.JobFinished]:
     return [e for e in w.notifier.of(events.JobFinished) if e.kind == "spread"]
 
@@ -86,7 +72,7 @@ async def test_spreads_command_runs_the_spread_to_completion_with_exact_hedges(
     world: World,
 ) -> None:
     w = world
-    switched = allow_deactivation(w)
+    switched = w.base.switched
     await setup_books(w)
     spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=5, target="350")
     engine, _broker = w.engine()

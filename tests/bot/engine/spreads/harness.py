@@ -147,6 +147,7 @@ class SpreadBase(FakeBase):
     def __init__(self, settings: TradingSettings | None = None) -> None:
         super().__init__(settings)
         self.spreads: dict[int, _SpreadTask] = {}
+        self.switched: list[int] = []  # spreads (de)activated through the API, in order
         self._next_spread = 100
 
     def add_spread(
@@ -209,6 +210,13 @@ class SpreadBase(FakeBase):
                 if o.task_kind == "spread" and o.status not in FINAL_STATUSES
             ),
         )
+
+    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+        self._check("set_spread_active")
+        self.spreads[spread_id].active = active
+        self.switched.append(spread_id)
+        self._wrote()
+        return self.spread_view(spread_id)
 
     async def active_tasks(self) -> ActiveTasks:
         base = await super().active_tasks()
@@ -332,6 +340,10 @@ class ProxyBroker(BrokerPort):
     async def cancel_order(self, *, account_id: str, order_id: str) -> None:
         self._alive()
         await self.inner.cancel_order(account_id=account_id, order_id=order_id)
+
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        self._alive()
+        await self.inner.cancel_order_by_request_id(account_id=account_id, request_id=request_id)
 
     def _state_fault(self) -> None:
         if self._state_fails > 0:
