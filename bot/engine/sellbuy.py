@@ -464,20 +464,3 @@ async def _wait_event_or_stop(waiter: Awaitable[object], stop: asyncio.Event) ->
 def _monotonic() -> float:
     """Seconds for poll pacing (the event loop's monotonic clock, not the wall clock)."""
     return asyncio.get_running_loop().time()
-
-
-def _beyond(fills: list[Fill], known_lots: int) -> list[Fill]:
-    """The part of `fills` (in order) past the first `known_lots` lots."""
-    fresh: list[Fill] = []
-    skip = known_lots
-    for fill in fills:
-        if skip >= fill.lots:
-            skip -= fill.lots
-            continue
-        if skip > 0:
-            lots = fill.lots - skip
-            lot = fill.pieces // fill.lots if fill.lots else 0
-            fill = Fill(fill.client_order_id, fill.trade_id, lots, lots * lot, fill.price, fill.at)
-            skip = 0
-        fresh.append(fill)
-    return fresh

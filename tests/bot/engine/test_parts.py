@@ -21,9 +21,8 @@ from bot.broker.types import OrderType as BrokerOrderType
 from bot.engine import events, text_keys
 from bot.engine.journal import Journal
 from bot.engine.order_watch import OrderWatcher
-from bot.engine.orders import Fill
 from bot.engine.risk import check_order, piece_value
-from bot.engine.sellbuy import _beyond, passive_price
+from bot.engine.sellbuy import passive_price
 from bot.engine.sessions import MOSCOW, builtin_windows
 from bot.engine.trader import next_local_time
 from tests.bot.engine.conftest import EngineFactory, RecordingNotifier, eventually
@@ -136,16 +135,6 @@ def test_passive_price_respects_the_limit() -> None:
     assert passive_price(book, "sell", Decimal(102)) == Decimal(102)
     empty = OrderBook(instrument_uid="u", figi="f", depth=10, bids=(), asks=())
     assert passive_price(empty, "buy", None) is None
-
-
-def test_fills_beyond_what_the_base_already_counts() -> None:
-    now = datetime.now(UTC)
-    fills = [Fill("o", "T1", 2, 20, Decimal(1), now), Fill("o", "T2", 3, 30, Decimal(2), now)]
-    assert _beyond(fills, 0) == fills
-    assert _beyond(fills, 2) == [fills[1]]
-    partial = _beyond(fills, 3)
-    assert [(f.trade_id, f.lots, f.pieces) for f in partial] == [("T2", 2, 20)]
-    assert _beyond(fills, 5) == []
 
 
 def test_futures_risk_is_in_roubles() -> None:
