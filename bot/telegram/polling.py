@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
@@ -12,6 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.config import BotConfig
+from bot.heartbeat import HEARTBEAT_FILE, beat
 from bot.telegram.dispatcher import create_dispatcher
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.outbox import Outbox
@@ -53,6 +55,7 @@ async def run_polling(config: BotConfig) -> int:
         owner_ids=config.telegram_owner_ids,
         mode=config.trademan_mode,
     )
+    heartbeat = asyncio.create_task(beat(config.bot_state_dir / HEARTBEAT_FILE), name="heartbeat")
     try:
         with contextlib.suppress(TelegramNetworkError):  # polling retries the network itself
             await bot.delete_webhook(drop_pending_updates=False)
@@ -62,6 +65,7 @@ async def run_polling(config: BotConfig) -> int:
         print("trademan: Telegram refused TELEGRAM_BOT_TOKEN (unauthorized)", file=sys.stderr)
         return EXIT_START_FAILED
     finally:
+        heartbeat.cancel()
         log.info("stopping: every job is stopped cleanly")
         await app.close()
         await outbox.close(timeout=10)

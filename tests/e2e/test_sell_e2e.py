@@ -117,6 +117,8 @@ async def sell_one_lot(stack: Stack) -> None:
         await api.wait_for_text("No running tasks.", timeout=30)
         assert all(int(c.params["chat_id"]) == OWNER for c in api.sent()), api.transcript()
         assert len([t for t in tasks if t["instrument"]["ticker"] == TICKER]) == 1
+        # the running bot keeps the heartbeat its container's health check reads
+        assert (stack.tmp / "state" / "heartbeat").is_file()
 
     assert bot.stop() == 0, bot.output()  # SIGTERM: jobs stopped cleanly, exit 0
     assert "Traceback" not in bot.output(), bot.output()
