@@ -36,7 +36,7 @@ from bot.base_client.errors import BaseRejected, BaseUnavailable
 from bot.base_client.types import Instrument, SellBuyTask, Spread, TradingSettings
 from bot.broker import errors as broker_errors
 from bot.broker.client import TInvestClient
-from bot.broker.types import OrderState
+from bot.broker.types import OrderState, Positions
 from bot.engine import events, risk, text_keys
 from bot.engine.broker_port import BrokerPort
 from bot.engine.catalogue import catalogue_payload
@@ -413,11 +413,14 @@ class Engine:
         settings = await self._base_call(self._base.settings())
         if not tasks.sellbuy:
             raise UserError(text_keys.NO_ACTIVE_TASKS)
+        # one positions read for all tasks, before any starts: a broker failure then refuses the
+        # command as a whole instead of leaving jobs running that the reply never names
+        positions = await self._positions()
         started: list[JobInfo] = []
         for task in tasks.sellbuy:
             if self._registry.running_key(f"sellbuy:{task.id}") is not None:
                 continue
-            position = await self._position(task.instrument)
+            position = _balance(positions, task.instrument)
             started.append(self._start_task(task, settings, position).info())
         return started
 
@@ -683,13 +686,15 @@ class Engine:
         return price
 
     async def _position(self, instrument: Instrument) -> int:
+        return _balance(await self._positions(), instrument)
+
+    async def _positions(self) -> Positions:
         try:
-            positions = await self._broker.positions(account_id=self._account_id)
+            return await self._broker.positions(account_id=self._account_id)
         except broker_errors.BrokerError as exc:
             raise UserError(
                 text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
             ) from exc
-        return positions.balance(instrument.uid) or positions.balance(instrument.figi)
 
     @staticmethod
     def _check_risk(
@@ -749,6 +754,11 @@ class _Tee:
         closer: Any = getattr(self._inner, "aclose", None)
         if closer is not None:
             await closer()
+
+
+def _balance(positions: Positions, instrument: Instrument) -> int:
+    """The instrument's position in pieces (found by uid, else by figi)."""
+    return positions.balance(instrument.uid) or positions.balance(instrument.figi)
 
 
 def next_local_time(now: datetime, at: dt_time) -> datetime:

@@ -132,6 +132,40 @@ async def test_the_same_task_never_runs_twice(
     assert engine.jobs() == []
 
 
+async def test_sellbuy_all_reads_positions_once_so_a_broker_hiccup_leaves_no_unnamed_job(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: object
+) -> None:
+    """/sellbuy with two tasks: the broker's positions answer once, then fails. Every job that
+    starts is named in the reply (before, the second read refused the command while the first
+    job was already trading)."""
+    from bot.base_client.types import Instrument
+    from bot.broker import errors as broker_errors
+    from bot.broker.types import Positions
+
+    assert isinstance(sber, Instrument)
+    base.add_sellbuy(sber, "buy", 20)
+    base.add_sellbuy(sber, "sell", 10)
+    engine = make_engine()
+    await engine.start()
+    answer_once = broker.positions
+    reads: list[str] = []
+
+    async def flaky_positions(*, account_id: str) -> Positions:
+        reads.append(account_id)
+        if len(reads) > 1:
+            raise broker_errors.Unavailable("positions: connection reset")
+        return await answer_once(account_id=account_id)
+
+    broker.positions = flaky_positions  # type: ignore[method-assign]
+    started = await engine.start_sellbuy_all()
+    assert sorted(j.title for j in started) == ["buy 20 SBER", "sell 10 SBER"]
+    assert sorted(j.job_id for j in engine.jobs()) == sorted(j.job_id for j in started), (
+        f"running {engine.jobs()} vs reported {started}"
+    )
+    assert len(reads) == 1
+    await engine.stop()
+
+
 async def test_sellbuy_all_without_tasks_says_so(make_engine: EngineFactory) -> None:
     engine = make_engine()
     await engine.start()
