@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trademan.base.models import Fill, Leg, Order, SellBuyTask, Spread
-from trademan.base.services.errors import ConflictError, NotFoundError
+from trademan.base.services.errors import ConflictError
+from trademan.base.services.orders import lock_order
 from trademan.base.services.rules import ErrorList
+from trademan.base.services.tasks import lock_sellbuy, lock_spread
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,27 +89,12 @@ def record_fill(
     """Record one trade of an order; the same (order, trade_id) twice counts once (the second
     call returns the stored fill with created=False; different content is a ConflictError)."""
     _validate(trade_id, quantity, price, executed_at)
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("instrument")
-        .filter(client_order_id=client_order_id)
-        .first()
-    )
-    if order is None:
-        raise NotFoundError(_("No order %(id)s.") % {"id": client_order_id})
+    order = lock_order(client_order_id)
     task: SellBuyTask | Spread | None = None
     if order.sellbuy_id:
-        task = (
-            SellBuyTask.objects.select_for_update(of=("self",))
-            .select_related("instrument")
-            .get(pk=order.sellbuy_id)
-        )
+        task = lock_sellbuy(order.sellbuy_id)
     elif order.spread_id:
-        task = (
-            Spread.objects.select_for_update(of=("self",))
-            .select_related("far", "near")
-            .get(pk=order.spread_id)
-        )
+        task = lock_spread(order.spread_id)
     existing = Fill.objects.filter(order=order, trade_id=trade_id).first()
     if existing is not None:
         if existing.quantity != quantity or existing.price != price:

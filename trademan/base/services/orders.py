@@ -152,7 +152,8 @@ def record_order(request: OrderRequest) -> tuple[Order, bool]:
     return existing, False
 
 
-def _get_for_update(client_order_id: uuid.UUID) -> Order:
+def lock_order(client_order_id: uuid.UUID) -> Order:
+    """The order row, locked until the transaction ends (with its instrument); NotFoundError."""
     order = (
         Order.objects.select_for_update(of=("self",))
         .select_related("instrument")
@@ -188,7 +189,7 @@ def update_order(
     lots_executed: int | None = None,
     message: str | None = None,
 ) -> Order:
-    order = _get_for_update(client_order_id)
+    order = lock_order(client_order_id)
     errors = ErrorList()
     if status is not None and status not in OrderStatus.values:
         errors.add("status", _("Unknown status %(status)s.") % {"status": status})

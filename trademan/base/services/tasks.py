@@ -162,14 +162,22 @@ def _refuse_done(done: bool) -> None:
         errors.raise_if_any()
 
 
+def lock_sellbuy(pk: int) -> SellBuyTask:
+    """The task row, locked until the transaction ends (with its instrument)."""
+    return (
+        SellBuyTask.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=pk)
+    )
+
+
+def lock_spread(pk: int) -> Spread:
+    """The spread row, locked until the transaction ends (with both legs)."""
+    return Spread.objects.select_for_update(of=("self",)).select_related("far", "near").get(pk=pk)
+
+
 @transaction.atomic
 def set_sellbuy_active(task: SellBuyTask, active: bool) -> SellBuyTask:
     """Deactivation always works; activation re-checks the rules (and refuses a done task)."""
-    task = (
-        SellBuyTask.objects.select_for_update(of=("self",))
-        .select_related("instrument")
-        .get(pk=task.pk)
-    )
+    task = lock_sellbuy(task.pk)
     if task.active == active:
         return task
     if active:
@@ -183,11 +191,7 @@ def set_sellbuy_active(task: SellBuyTask, active: bool) -> SellBuyTask:
 
 @transaction.atomic
 def set_spread_active(spread: Spread, active: bool) -> Spread:
-    spread = (
-        Spread.objects.select_for_update(of=("self",))
-        .select_related("far", "near")
-        .get(pk=spread.pk)
-    )
+    spread = lock_spread(spread.pk)
     if spread.active == active:
         return spread
     if active:
