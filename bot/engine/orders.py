@@ -18,7 +18,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from bot.base_client.types import FINAL_STATUSES, Instrument, NewFill, NewOrder, OrderUpdate
+from bot.base_client.types import (
+    FINAL_STATUSES,
+    Instrument,
+    NewFill,
+    NewOrder,
+    OrderRecord,
+    OrderUpdate,
+)
 from bot.base_client.types import OrderStatus as RecordStatus
 from bot.broker import errors as broker_errors
 from bot.broker.types import OrderState, OrderStatus, PostOrderResult
@@ -70,6 +77,25 @@ class TrackedOrder:
     message: str = ""
     seen_trades: set[str] = field(default_factory=set)
     lots_recorded: int = 0  # lots covered by recorded fills
+
+    @classmethod
+    def from_record(
+        cls, record: OrderRecord, instrument: Instrument, *, lots_executed: int = 0
+    ) -> TrackedOrder:
+        """An order the Base holds (after a restart), to be asked of the broker. No trade of it
+        is counted as seen: its fills are learnt again (idempotent by trade id)."""
+        return cls(
+            client_order_id=record.client_order_id,
+            instrument=instrument,
+            direction=record.direction,
+            price=record.price or Decimal(0),
+            lots=record.lots,
+            task_kind=record.task_kind,
+            task_id=record.task_id,
+            broker_order_id=record.broker_order_id,
+            status=record.status,
+            lots_executed=lots_executed,
+        )
 
     @property
     def is_final(self) -> bool:

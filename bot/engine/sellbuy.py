@@ -201,18 +201,7 @@ class SellBuyRun:
         the sum of its fills, each counted once."""
         learnt: list[Fill] = []
         for record in self.spec.open_orders:
-            order = TrackedOrder(
-                client_order_id=record.client_order_id,
-                instrument=self.spec.instrument,
-                direction=record.direction,
-                price=record.price or Decimal(0),
-                lots=record.lots,
-                task_kind=record.task_kind,
-                task_id=record.task_id,
-                broker_order_id=record.broker_order_id,
-                status=record.status,
-                lots_executed=0,
-            )
+            order = TrackedOrder.from_record(record, self.spec.instrument)
             try:
                 learnt += await self.ctx.desk.sync(order)
             except broker_errors.BrokerError as exc:

@@ -279,17 +279,8 @@ class Engine:
         for record in orphans:
             try:
                 instrument = await self._base.instrument(record.instrument)
-                order = TrackedOrder(
-                    client_order_id=record.client_order_id,
-                    instrument=instrument,
-                    direction=record.direction,
-                    price=record.price or Decimal(0),
-                    lots=record.lots,
-                    task_kind=record.task_kind,
-                    task_id=record.task_id,
-                    broker_order_id=record.broker_order_id,
-                    status=record.status,
-                    lots_executed=record.lots_executed,
+                order = TrackedOrder.from_record(
+                    record, instrument, lots_executed=record.lots_executed
                 )
                 fills_found += len(await desk.sync(order))
                 if order.broker_order_id is None and order.status in ("prepared", "unknown"):

@@ -654,18 +654,7 @@ class SpreadRun:
         for record in spread.open_orders:
             leg = self._leg_of(record)
             instrument = self._instrument(leg)
-            order = TrackedOrder(
-                client_order_id=record.client_order_id,
-                instrument=instrument,
-                direction=record.direction,
-                price=record.price or Decimal(0),
-                lots=record.lots,
-                task_kind="spread",
-                task_id=spread.id,
-                broker_order_id=record.broker_order_id,
-                status=record.status,
-                lots_executed=0,
-            )
+            order = TrackedOrder.from_record(record, instrument)
             try:
                 fills = await self.desk.sync(order)
             except broker_errors.BrokerError as exc:
