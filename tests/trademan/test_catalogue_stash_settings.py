@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from tests.trademan.conftest import instrument_values
 from trademan.base.models import Instrument, SellBuyTask, StashedStopOrder, StopListEntry
-from trademan.base.services.instruments import sync_instruments
+from trademan.base.services.instruments import SYNC_FIELDS, sync_instruments
 from trademan.base.services.stash import replace_stash
 from trademan.base.services.stoplists import save_stop_list_entry
 from trademan.base.services.trading_settings import (
@@ -55,6 +56,25 @@ def test_sync_creates_updates_deactivates_never_deletes(sellbuy: SellBuyTask) ->
         complete=False,
     )
     assert (again.created, again.updated, again.unchanged, again.deactivated) == (0, 0, 1, 0)
+
+
+def test_sync_stamps_updated_at_on_changed_and_deactivated(
+    make_instrument: Callable[..., Instrument],
+) -> None:
+    changed = make_instrument(uid="changed", ticker="CHG")
+    dropped = make_instrument(uid="dropped", ticker="DRP")
+    same = make_instrument(uid="same", ticker="SAME")
+    stale = changed.updated_at - timedelta(days=1)
+    Instrument.objects.filter(pk__in=[changed.pk, dropped.pk, same.pk]).update(updated_at=stale)
+    values = {k: getattr(same, k) for k in SYNC_FIELDS}
+    sync_instruments(
+        [{**values, "uid": "same"}, item(uid="changed", ticker="CHG", name="Renamed")],
+        complete=True,
+    )
+    stamps = dict(Instrument.objects.values_list("uid", "updated_at"))
+    assert stamps["changed"] > stale, "an updated instrument shows when it changed"
+    assert stamps["dropped"] > stale, "a deactivated instrument shows when it was dropped"
+    assert stamps["same"] == stale, "an unchanged instrument keeps its time"
 
 
 def test_sync_reactivates_listed_instrument(make_instrument: Callable[..., Instrument]) -> None:

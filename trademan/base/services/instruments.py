@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trademan.base.models import Instrument, InstrumentKind
@@ -78,6 +79,7 @@ def sync_instruments(items: list[dict[str, Any]], *, complete: bool) -> SyncResu
     """Upsert `items` (dicts with Instrument field names) by uid; everything listed becomes
     active. With `complete`, active instruments not listed become inactive."""
     _validate(items)
+    now = timezone.now()  # bulk_update and update() skip auto_now: stamp the changed rows here
     by_uid = {str(item["uid"]): item for item in items}
     existing = {i.uid: i for i in Instrument.objects.select_for_update().filter(uid__in=by_uid)}
     to_create: list[Instrument] = []
@@ -92,6 +94,7 @@ def sync_instruments(items: list[dict[str, Any]], *, complete: bool) -> SyncResu
             for field, value in values.items():
                 setattr(current, field, value)
             current.active = True
+            current.updated_at = now
             to_update.append(current)
         else:
             unchanged += 1
@@ -105,6 +108,8 @@ def sync_instruments(items: list[dict[str, Any]], *, complete: bool) -> SyncResu
     deactivated = 0
     if complete:
         deactivated = (
-            Instrument.objects.filter(active=True).exclude(uid__in=by_uid).update(active=False)
+            Instrument.objects.filter(active=True)
+            .exclude(uid__in=by_uid)
+            .update(active=False, updated_at=now)
         )
     return SyncResult(len(to_create), len(to_update), deactivated, unchanged)
