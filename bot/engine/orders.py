@@ -190,12 +190,14 @@ class OrderDesk:
         job_id: str | None = None,
         stop: asyncio.Event | None = None,
         leg: Literal["far", "near"] | None = None,
+        client_order_id: str | None = None,
     ) -> tuple[TrackedOrder, list[Fill]]:
         """Record (journal) then send one limit order. Returns the order and any fills it got at
         once. Raises OrderRefusedByBroker when the broker rejected it (nothing live). `leg`
-        names a spread order's leg in the Base record."""
+        names a spread order's leg in the Base record. `client_order_id` (the idempotency key)
+        is the caller's when it must know the id before the call returns; a new one otherwise."""
         order = TrackedOrder(
-            client_order_id=self._new_id(),
+            client_order_id=client_order_id or self._new_id(),
             instrument=instrument,
             direction=direction,
             price=price,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -125,13 +124,6 @@ class _Tally:
             return self.value / self.lots
 
 
-def _desk_takes_leg(place: Callable[..., Any]) -> bool:
-    try:
-        return "leg" in inspect.signature(place).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins only
-        return False
-
-
 # the longest pause between questions about an order whose state the broker does not give
 UNRESOLVED_MAX_INTERVAL = 30.0
 # seconds to wait at start for the Base to take the adopted fills and give the legs' totals
@@ -168,10 +160,9 @@ class SpreadRun:
         self._inbox: asyncio.Queue[_Msg] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[LegName, SessionState] = {}
-        self._next_client_id = ""
-        # The engine's order desk class, with ids this job chooses: the machine's id of an order
-        # IS its client UUID, known before the desk is called, so an order whose placement
-        # ended in an unexpected error can still be resolved by request id (never re-sent).
+        # the machine's id of an order IS its client UUID, passed to the desk, so an order whose
+        # placement ended in an unexpected error can still be resolved by request id (never
+        # re-sent)
         self.desk = OrderDesk(
             ctx.broker,
             ctx.recorder,
@@ -179,12 +170,10 @@ class SpreadRun:
             ctx.clock,
             ctx.options,
             account_id=ctx.account_id,
-            new_id=self._take_client_id,
         )
         self._far_position = 0
         self._far_start = 0
         self._paused = False
-        self._leg_kw = _desk_takes_leg(self.desk.place)
         # observability (bench and tests): when each market event was seen and orders sent
         self.on_place: Callable[[m.Place], None] | None = None
 
@@ -198,10 +187,6 @@ class SpreadRun:
 
     def _new_mid(self) -> str:
         return str(uuid.uuid4())
-
-    def _take_client_id(self) -> str:
-        client_id, self._next_client_id = self._next_client_id, ""
-        return client_id or str(uuid.uuid4())
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -391,21 +376,18 @@ class SpreadRun:
         if action.price is None:  # the desk sends limit orders only; the machine never asks
             self._inbox.put_nowait(_PlaceFailed(mid, "no price", permanent=False))
             return
-        kwargs: dict[str, Any] = {
-            "instrument": instrument,
-            "direction": action.direction,
-            "price": action.price,
-            "lots": action.lots,
-            "task_kind": "spread",
-            "task_id": self.spread.id,
-            "job_id": job.job_id,
-        }
-        if self._leg_kw:
-            kwargs["leg"] = action.leg
-        # OrderDesk.place takes its id from new_id before its first await: this one
-        self._next_client_id = mid
         try:
-            order, fills = await self.desk.place(**kwargs)
+            order, fills = await self.desk.place(
+                instrument=instrument,
+                direction=action.direction,
+                price=action.price,
+                lots=action.lots,
+                task_kind="spread",
+                task_id=self.spread.id,
+                job_id=job.job_id,
+                leg=action.leg,
+                client_order_id=mid,
+            )
         except OrderOutcomeLost as exc:
             # the broker could not say whether it got it: in flight until it answers
             order, fills = exc.order, []

@@ -310,3 +310,38 @@ async def test_the_desk_records_the_leg_and_the_recorder_deactivates_spreads(
         assert base.switched == [(7, False)]
     finally:
         await recorder.close()
+
+
+async def test_the_desk_sends_and_records_under_the_callers_client_order_id(
+    tmp_path: Path,
+) -> None:
+    """A spread order's id is the machine's, known before the desk is called: the Base record
+    and the broker's idempotency key are that id, so an order whose placement ends in an error
+    can be found by it."""
+    base = FakeBase()
+    sber = base.add_instrument(ticker="SBER", uid="uid-sber", lot=10, exchange="MOEX")
+    broker = FakeBroker(lot_sizes={"uid-sber": 10})
+    broker.set_book("uid-sber", "100.00", "100.50")
+    notifier = RecordingNotifier()
+    clock = SimClock()
+    recorder = BaseRecorder(base, Journal(tmp_path / "j", fsync=False), notifier, clock)
+    recorder.start()
+    chosen = "6f1c1a52-5d0e-4a34-9a51-3c3f5bb0c001"
+    try:
+        desk = OrderDesk(broker, recorder, notifier, clock, UNIT_FAST, account_id=ACCOUNT)
+        order, _fills = await desk.place(
+            instrument=sber,
+            direction="buy",
+            price=D("100.00"),
+            lots=1,
+            task_kind="spread",
+            task_id=7,
+            leg="far",
+            client_order_id=chosen,
+        )
+        await asyncio.wait_for(recorder.wait_flushed(), 5)
+        assert order.client_order_id == chosen
+        assert broker.posts == [chosen], f"posted request ids: {broker.posts}"
+        assert base.orders[chosen].leg == "far", f"Base orders: {list(base.orders)}"
+    finally:
+        await recorder.close()
