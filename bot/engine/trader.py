@@ -219,16 +219,19 @@ class Engine:
         tasks = await self._base.active_tasks()
         settings = await self._base.settings()
         resumed = 0
-        for task in tasks.sellbuy:
-            if task.id not in self._running_tasks and not task.open_orders:
-                continue
+        to_resume = [
+            task for task in tasks.sellbuy if task.id in self._running_tasks or task.open_orders
+        ]
+        positions: Positions | None = None
+        if to_resume:
+            try:
+                positions = await self._positions()  # one read for every task resumed
+            except UserError:  # the broker did not answer: resume anyway, risk from zero
+                log.warning("no positions at start; assuming none")
+        for task in to_resume:
             if self._registry.running_key(f"sellbuy:{task.id}") is not None:
                 continue
-            try:
-                position = await self._position(task.instrument)
-            except UserError:  # the broker did not answer: resume anyway, risk from zero
-                log.warning("no position for %s at start; assuming none", task.instrument.ticker)
-                position = 0
+            position = 0 if positions is None else _balance(positions, task.instrument)
             try:
                 self._start_task(task, settings, position)
             except UserError as exc:  # started meanwhile (a race with /sellbuy): go on

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -163,6 +164,36 @@ async def test_sellbuy_all_reads_positions_once_so_a_broker_hiccup_leaves_no_unn
         f"running {engine.jobs()} vs reported {started}"
     )
     assert len(reads) == 1
+    await engine.stop()
+
+
+async def test_a_restart_reads_positions_once_for_all_resumed_tasks(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, sber: object, tmp_path: Path
+) -> None:
+    """Two tasks were running when the bot stopped: both resume, and the broker is asked for
+    positions once, not once per task."""
+    import json
+
+    from bot.base_client.types import Instrument
+    from bot.broker.types import Positions
+
+    assert isinstance(sber, Instrument)
+    first = base.add_sellbuy(sber, "buy", 20)
+    second = base.add_sellbuy(sber, "sell", 10)
+    (tmp_path / "running.json").write_text(json.dumps({"sellbuy": [first, second]}))
+    answer = broker.positions
+    reads: list[str] = []
+
+    async def counted_positions(*, account_id: str) -> Positions:
+        reads.append(account_id)
+        return await answer(account_id=account_id)
+
+    broker.positions = counted_positions  # type: ignore[method-assign]
+    engine = make_engine(state_dir=tmp_path)
+    await engine.start()
+    await eventually(lambda: len(engine.jobs()) == 2, "both tasks resumed")
+    assert sorted(j.task_id or 0 for j in engine.jobs()) == [first, second]
+    assert len(reads) == 1, f"positions read {len(reads)} times at start"
     await engine.stop()
 
 
