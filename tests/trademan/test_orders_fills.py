@@ -14,6 +14,7 @@ from trademan.base.models import Fill, Instrument, Order, SellBuyTask, Spread
 from trademan.base.services.errors import ConflictError, NotFoundError
 from trademan.base.services.fills import record_fill
 from trademan.base.services.orders import OrderRequest, record_order, update_order
+from trademan.base.services.tasks import save_sellbuy, save_spread
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +345,35 @@ def test_sent_order_never_goes_back_to_prepared(sellbuy: SellBuyTask) -> None:
         update_order(order.client_order_id, status="prepared")
     order.refresh_from_db()
     assert order.status == "sent"
+
+
+def test_editing_a_task_keeps_fills_recorded_since_it_was_read(
+    sellbuy: SellBuyTask, spread: Spread, now: datetime
+) -> None:
+    """The admin form edits a copy read before the save; the fills recorded in between stay."""
+    stale_task = SellBuyTask.objects.get(pk=sellbuy.pk)
+    stale_spread = Spread.objects.get(pk=spread.pk)
+    order = sellbuy_order(sellbuy)
+    record_fill(
+        client_order_id=order.client_order_id,
+        trade_id="t1",
+        quantity=30,
+        price=Decimal("281.30"),
+        executed_at=now,
+    )
+    far = spread_order(spread, "far", 1, "100000")
+    record_fill(
+        client_order_id=far.client_order_id,
+        trade_id="f1",
+        quantity=1,
+        price=Decimal("100000"),
+        executed_at=now,
+    )
+    stale_task.amount = 200
+    save_sellbuy(stale_task)
+    stale_spread.amount = 4
+    save_spread(stale_spread)
+    task = SellBuyTask.objects.get(pk=sellbuy.pk)
+    assert (task.amount, task.executed, task.average_price) == (200, 30, Decimal("281.3"))
+    saved = Spread.objects.get(pk=spread.pk)
+    assert (saved.amount, saved.far_executed, saved.far_average) == (4, 1, Decimal("100000"))

@@ -96,9 +96,23 @@ def validate_spread(spread: Spread) -> Decimal | None:
     return ratio
 
 
+# Written only by the fill service; an edit made from a copy read earlier (the admin form) must
+# not write its stale copy of them back over fills recorded meanwhile.
+SELLBUY_PROGRESS = ("executed", "executed_value")
+SPREAD_PROGRESS = ("far_executed", "far_value", "near_executed", "near_value")
+
+
+def _take_progress(target: object, current: object, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        setattr(target, field, getattr(current, field))
+
+
 @transaction.atomic
 def save_sellbuy(task: SellBuyTask) -> SellBuyTask:
-    """Validate and save (create or change). A task whose amount is done is inactive."""
+    """Validate and save (create or change). A task whose amount is done is inactive. A change
+    locks the row and keeps its current fill progress."""
+    if task.pk is not None:
+        _take_progress(task, lock_sellbuy(task.pk), SELLBUY_PROGRESS)
     validate_sellbuy(task)
     if task.done:
         task.active = False
@@ -108,6 +122,9 @@ def save_sellbuy(task: SellBuyTask) -> SellBuyTask:
 
 @transaction.atomic
 def save_spread(spread: Spread) -> Spread:
+    """Like save_sellbuy, for a spread."""
+    if spread.pk is not None:
+        _take_progress(spread, lock_spread(spread.pk), SPREAD_PROGRESS)
     validate_spread(spread)
     if spread.done:
         spread.active = False
