@@ -22,7 +22,7 @@ from trademan.base.models import (
     TaskKind,
 )
 from trademan.base.services.errors import ConflictError, NotFoundError
-from trademan.base.services.rules import ErrorList, check_price
+from trademan.base.services.rules import ErrorList, check_direction, check_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,7 @@ def _build(request: OrderRequest) -> Order:
         errors.add("instrument", _("No instrument #%(id)s.") % {"id": request.instrument_id})
         errors.raise_if_any()
     assert instrument is not None
-    if request.direction not in Direction.values:
-        errors.add("direction", _("Direction must be buy or sell."))
+    check_direction(errors, request.direction)
     if request.order_type not in OrderType.values:
         errors.add("order_type", _("Order type must be limit or market."))
     if request.status not in OrderStatus.values:

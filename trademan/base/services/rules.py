@@ -34,6 +34,14 @@ def fmt(value: Decimal) -> str:
     return text if text != "-0" else "0"
 
 
+def check_direction(errors: ErrorList, direction: str) -> bool:
+    """True when `direction` is buy or sell; otherwise adds the error and returns False."""
+    if direction not in Direction.values:
+        errors.add("direction", _("Direction must be buy or sell."))
+        return False
+    return True
+
+
 def check_amount(errors: ErrorList, field: str, amount: int, instrument: Instrument) -> None:
     if amount <= 0:
         errors.add(field, _("Amount must be greater than zero."))

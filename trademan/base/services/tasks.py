@@ -11,18 +11,12 @@ from trademan.base.models import Direction, Instrument, SellBuyTask, Spread
 from trademan.base.services.rules import (
     ErrorList,
     check_amount,
+    check_direction,
     check_price,
     check_spread_amounts,
     check_spread_legs,
     check_tradable,
 )
-
-
-def _check_direction(errors: ErrorList, direction: str) -> bool:
-    if direction not in Direction.values:
-        errors.add("direction", _("Direction must be buy or sell."))
-        return False
-    return True
 
 
 def _previous(model: type[SellBuyTask] | type[Spread], pk: int | None) -> dict[str, object]:
@@ -35,7 +29,7 @@ def _previous(model: type[SellBuyTask] | type[Spread], pk: int | None) -> dict[s
 def validate_sellbuy(task: SellBuyTask) -> None:
     """Every rule for a sell/buy task (new or changed); raises ValidationError."""
     errors = ErrorList()
-    if not _check_direction(errors, task.direction):
+    if not check_direction(errors, task.direction):
         errors.raise_if_any()
     instrument: Instrument = task.instrument
     check_amount(errors, "amount", task.amount, instrument)
@@ -66,7 +60,7 @@ def validate_sellbuy(task: SellBuyTask) -> None:
 def validate_spread(spread: Spread) -> Decimal | None:
     """Every rule for a spread (new or changed); raises ValidationError; returns the ratio."""
     errors = ErrorList()
-    if not _check_direction(errors, spread.direction):
+    if not check_direction(errors, spread.direction):
         errors.raise_if_any()
     far: Instrument = spread.far
     near: Instrument = spread.near
