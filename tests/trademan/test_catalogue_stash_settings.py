@@ -137,6 +137,14 @@ def test_stash_replaced_atomically(share: Instrument) -> None:
     assert list(StashedStopOrder.objects.values_list("broker_stop_order_id", flat=True)) == ["S-3"]
 
 
+def test_stash_refuses_a_limit_price_below_zero(share: Instrument) -> None:
+    replace_stash([stop(share, broker_stop_order_id="S-1")])
+    with pytest.raises(ValidationError) as exc:
+        replace_stash([stop(share, broker_stop_order_id="S-2", price=Decimal("-1"))])
+    assert exc.value.message_dict["orders"] == ["Price must be greater than zero."]
+    assert list(StashedStopOrder.objects.values_list("broker_stop_order_id", flat=True)) == ["S-1"]
+
+
 def test_stash_refuses_nothing(share: Instrument) -> None:
     replace_stash([stop(share)])
     with pytest.raises(ValidationError) as exc:

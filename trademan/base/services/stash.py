@@ -23,6 +23,11 @@ STASH_FIELDS = (
 )
 
 
+def _instrument_id(order: dict[str, Any]) -> int:
+    instrument = order["instrument"]
+    return int(instrument.pk if isinstance(instrument, Instrument) else instrument)
+
+
 @transaction.atomic
 def replace_stash(orders: list[dict[str, Any]]) -> list[StashedStopOrder]:
     """Replace the stash with `orders` (dicts with `instrument` as an Instrument or id)."""
@@ -33,10 +38,7 @@ def replace_stash(orders: list[dict[str, Any]]) -> list[StashedStopOrder]:
             _("The stash cannot be replaced with nothing: there are no stop orders to save."),
         )
         errors.raise_if_any()
-    ids = {
-        o["instrument"].pk if isinstance(o["instrument"], Instrument) else o["instrument"]
-        for o in orders
-    }
+    ids = {_instrument_id(o) for o in orders}
     known = set(Instrument.objects.filter(pk__in=ids).values_list("pk", flat=True))
     for missing in sorted(ids - known):
         errors.add("orders", _("No instrument #%(id)s.") % {"id": missing})
@@ -45,6 +47,8 @@ def replace_stash(orders: list[dict[str, Any]]) -> list[StashedStopOrder]:
             errors.add("orders", _("Lots must be greater than zero."))
         if order["stop_price"] <= 0:
             errors.add("orders", _("The stop price must be greater than zero."))
+        if order.get("price") is not None and order["price"] <= 0:
+            errors.add("orders", _("Price must be greater than zero."))
         if (
             order["expiration_type"] == StopOrderExpiration.GOOD_TILL_DATE
             and order.get("expire_date") is None
@@ -55,9 +59,7 @@ def replace_stash(orders: list[dict[str, Any]]) -> list[StashedStopOrder]:
     StashedStopOrder.objects.all().delete()
     rows = [
         StashedStopOrder(
-            instrument_id=(
-                o["instrument"].pk if isinstance(o["instrument"], Instrument) else o["instrument"]
-            ),
+            instrument_id=_instrument_id(o),
             saved_at=saved_at,
             **{field: o.get(field) for field in STASH_FIELDS if field in o},
         )
