@@ -610,10 +610,10 @@ class OrderStateStream(_Reconnecting):
             raw = parse._obj(data["orderState"])
             try:
                 state = parse.order_state(raw)
+                lot = parse.i(raw, "lotSize")
             except BrokerError as exc:
                 log.warning("bad order state in the stream: %s", exc)
                 return
-            lot = parse.i(raw, "lotSize")
             if lot > 1 and state.trades:  # stream trades count pieces; OrderTrade counts lots
                 trades = tuple(
                     OrderTrade(

@@ -252,6 +252,29 @@ async def test_order_state_stream_reports_fills_in_lots(ws_server) -> None:
     await client.close()
 
 
+async def test_a_malformed_order_state_is_skipped_without_dropping_the_stream(
+    ws_server: tuple[FakeWs, str],
+) -> None:
+    fake, url = ws_server
+    client = TInvestClient(
+        config(ws_url=url), stream_settings=FAST, http_transport=FakeBroker().transport()
+    )
+    stream = client.order_state_stream()
+    it = aiter(stream)
+    await until(lambda: bool(fake.requests), "the accounts request")
+    base = {
+        "executionReportStatus": "EXECUTION_REPORT_STATUS_NEW",
+        "lotsRequested": "5",
+        "direction": "ORDER_DIRECTION_BUY",
+    }
+    await fake.push({"orderState": {**base, "orderId": "ex-bad", "lotSize": "ten"}})
+    await fake.push({"orderState": {**base, "orderId": "ex-good", "lotSize": 10}})
+    state = await asyncio.wait_for(anext(it), 10)
+    assert state.order_id == "ex-good", state
+    assert len(fake.connections) == 1, "a bad message must not cost the connection"
+    await client.close()
+
+
 async def test_order_state_fallback_polls_orders(ws_server) -> None:
     fake, url = ws_server
     fake.refuse = True
