@@ -241,20 +241,30 @@ class TInvestClient:
             for x in parse._list(data.get("instruments"))
         ]
 
-    @staticmethod
-    def _instrument_request(
-        figi: str | None, uid: str | None, ticker: str | None, class_code: str | None
-    ) -> dict[str, Any]:
+    async def _instrument_by(
+        self,
+        method: str,
+        kind: InstrumentKind | None,
+        figi: str | None,
+        uid: str | None,
+        ticker: str | None,
+        class_code: str | None,
+    ) -> Instrument:
+        """One instrument by exactly one of figi, uid or ticker+class_code (ShareBy & co.)."""
         given = [x for x in (figi, uid, ticker) if x]
         if len(given) != 1:
             raise ValueError("give exactly one of figi, uid or ticker (with class_code)")
+        body: dict[str, Any]
         if figi:
-            return {"idType": InstrumentIdType.FIGI.wire, "id": figi}
-        if uid:
-            return {"idType": InstrumentIdType.UID.wire, "id": uid}
-        if not class_code:
+            body = {"idType": InstrumentIdType.FIGI.wire, "id": figi}
+        elif uid:
+            body = {"idType": InstrumentIdType.UID.wire, "id": uid}
+        elif not class_code:
             raise ValueError("a ticker needs its class_code (e.g. TQBR, SPBFUT)")
-        return {"idType": InstrumentIdType.TICKER.wire, "id": ticker, "classCode": class_code}
+        else:
+            body = {"idType": InstrumentIdType.TICKER.wire, "id": ticker, "classCode": class_code}
+        data = await self._body("InstrumentsService", method, body)
+        return parse.instrument(parse._obj(data.get("instrument")), kind)
 
     async def share_by(
         self,
@@ -264,9 +274,9 @@ class TInvestClient:
         ticker: str | None = None,
         class_code: str | None = None,
     ) -> Instrument:
-        body = self._instrument_request(figi, uid, ticker, class_code)
-        data = await self._body("InstrumentsService", "ShareBy", body)
-        return parse.instrument(parse._obj(data.get("instrument")), InstrumentKind.SHARE)
+        return await self._instrument_by(
+            "ShareBy", InstrumentKind.SHARE, figi, uid, ticker, class_code
+        )
 
     async def future_by(
         self,
@@ -276,9 +286,9 @@ class TInvestClient:
         ticker: str | None = None,
         class_code: str | None = None,
     ) -> Instrument:
-        body = self._instrument_request(figi, uid, ticker, class_code)
-        data = await self._body("InstrumentsService", "FutureBy", body)
-        return parse.instrument(parse._obj(data.get("instrument")), InstrumentKind.FUTURES)
+        return await self._instrument_by(
+            "FutureBy", InstrumentKind.FUTURES, figi, uid, ticker, class_code
+        )
 
     async def get_instrument_by(
         self,
@@ -289,9 +299,7 @@ class TInvestClient:
         class_code: str | None = None,
     ) -> Instrument:
         """Any kind; the kind comes from `instrumentKind` (or `instrumentType`)."""
-        body = self._instrument_request(figi, uid, ticker, class_code)
-        data = await self._body("InstrumentsService", "GetInstrumentBy", body)
-        return parse.instrument(parse._obj(data.get("instrument")))
+        return await self._instrument_by("GetInstrumentBy", None, figi, uid, ticker, class_code)
 
     async def get_futures_margin(self, instrument_id: str) -> FuturesMargin:
         data = await self._body(
