@@ -245,8 +245,9 @@ class RateLimiter:
         """Wait for a slot for one call (queued fairly behind earlier callers); returns the
         seconds spent waiting. Only the caller at the head of the queue reports its wait."""
         started = self.clock.now()
-        async with self.bucket(service, method).lock:
-            await self._take(self.bucket(service, method), service, method)
+        bucket = self.bucket(service, method)
+        async with bucket.lock:
+            await self._take(bucket, service, method)
         if self._global is not None:
             priority = 0 if f"{service}/{method}" in PRIORITY_METHODS else 1
             await self._global_lock.acquire(priority)
