@@ -161,11 +161,6 @@ def parse_limit_header(value: str) -> tuple[int, float | None] | None:
     return int(m.group(2) or m.group(1)), window
 
 
-def bucket_key(service: str, method: str, limits: Mapping[str, object]) -> str:
-    specific = f"{service}/{method}"
-    return specific if specific in limits else service
-
-
 class RateLimiter:
     def __init__(
         self,
