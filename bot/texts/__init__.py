@@ -12,10 +12,27 @@ import string
 from collections.abc import Mapping
 
 from bot.texts import en, ru
+from bot.texts.families import FAMILIES
 
 log = logging.getLogger(__name__)
 
-CATALOGUES: dict[str, dict[str, str]] = {"ru": ru.TEXTS, "en": en.TEXTS}
+
+def _merged(language: str, core: dict[str, str]) -> dict[str, str]:
+    """The core catalogue plus every family module's texts in that language."""
+    merged = dict(core)
+    for family in FAMILIES:
+        texts: dict[str, str] = getattr(family, language.upper())
+        twice = merged.keys() & texts.keys()
+        if twice:
+            raise RuntimeError(f"text keys defined twice ({family.__name__}): {sorted(twice)}")
+        merged.update(texts)
+    return merged
+
+
+CATALOGUES: dict[str, dict[str, str]] = {
+    "ru": _merged("ru", ru.TEXTS),
+    "en": _merged("en", en.TEXTS),
+}
 LANGUAGES = tuple(CATALOGUES)
 
 

@@ -173,3 +173,16 @@ def test_jobs_and_health() -> None:
         "Mode: paper trading against the simulator\nBase: ok, 3 ms\n"
         "Broker: NOT AVAILABLE — timeout, account acc-1"
     )
+
+
+def test_a_family_module_may_not_redefine_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import bot.texts as texts_module
+
+    clash = types.ModuleType("clash")
+    clash.EN = {"tasks.none": "again"}  # type: ignore[attr-defined]
+    clash.RU = {"tasks.none": "снова"}  # type: ignore[attr-defined]
+    monkeypatch.setattr(texts_module, "FAMILIES", (clash,))
+    with pytest.raises(RuntimeError, match=r"tasks\.none"):
+        texts_module._merged("en", CATALOGUES["en"])
