@@ -10,11 +10,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 
 from bot.engine.interface import Trader
+from bot.telegram.confirm import Confirmations
 from bot.telegram.errors import on_error
 from bot.telegram.middleware import OwnerOnly
 from bot.telegram.outbox import Outbox
 from bot.telegram.routers import (
     catalogue,
+    confirm,
     core,
     fallback,
     health,
@@ -53,18 +55,21 @@ def create_dispatcher(
     outbox: Outbox,
     owner_ids: Iterable[int],
     mode: str = "paper",
+    confirmations: Confirmations | None = None,
 ) -> Dispatcher:
     dp = Dispatcher()
     dp["trader"] = trader
     dp["texts"] = texts
     dp["outbox"] = outbox
     dp["mode"] = mode
+    dp["confirmations"] = confirmations or Confirmations()
     gate = OwnerOnly(owner_ids)
     dp["owner_gate"] = gate
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)
     dp.include_routers(
         core.make_router(),
+        confirm.make_router(),
         health.make_router(),
         tasks.make_router(),
         stop.make_router(),

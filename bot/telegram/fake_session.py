@@ -285,7 +285,10 @@ class FakeSession(BaseSession):
             key = (int(params["chat_id"]), int(params["message_id"]))
             if key not in self._messages:
                 return self._error(request, bad_request("message to edit not found"))
-            self._messages[key]["reply_markup"] = params.get("reply_markup")
+            if params.get("reply_markup"):
+                self._messages[key]["reply_markup"] = params["reply_markup"]
+            else:  # Telegram takes the keyboard away
+                self._messages[key].pop("reply_markup", None)
             result = self._messages[key]
         elif name in _TRUE_METHODS:
             result = True

@@ -72,6 +72,14 @@ TEXTS: dict[str, str] = {
     "stop.what_one": "task #{id}",
     "stop.button_answer": "Stopping #{id}…",
     "stop.none": "No running tasks to stop.",
+    # confirmations (Confirm / Cancel buttons under a plan)
+    "confirm.question": "Confirm within {minutes} min; nothing is done until then.",
+    "confirm.yes": "Confirm",
+    "confirm.no": "Cancel",
+    "confirm.confirmed": "Confirmed.",
+    "confirm.declined": "Cancelled: nothing was done.",
+    "confirm.expired": "This confirmation has expired: nothing was done. Send the command again.",
+    "confirm.answered": "This question was already answered.",
     "stop.done": "Stopped: {count}.",
     "stop.line": "#{id} {title}: [{executed}/{amount}]{average}",
     # catalogue

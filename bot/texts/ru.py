@@ -71,6 +71,14 @@ TEXTS: dict[str, str] = {
     "stop.what_one": "задачу #{id}",
     "stop.button_answer": "Останавливаю #{id}…",
     "stop.none": "Нет работающих задач.",
+    # подтверждения (кнопки «Подтвердить» / «Отмена» под планом)
+    "confirm.question": "Подтвердите в течение {minutes} мин; до тех пор ничего не делается.",
+    "confirm.yes": "Подтвердить",
+    "confirm.no": "Отмена",
+    "confirm.confirmed": "Подтверждено.",
+    "confirm.declined": "Отменено: ничего не сделано.",
+    "confirm.expired": "Время подтверждения истекло: ничего не сделано. Отправьте команду ещё раз.",
+    "confirm.answered": "На этот вопрос уже ответили.",
     "stop.done": "Остановлено: {count}.",
     "stop.line": "#{id} {title}: [{executed}/{amount}]{average}",
     # catalogue
