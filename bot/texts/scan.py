@@ -60,11 +60,11 @@ RU: dict[str, str] = {
     "scan.unsupported": "Это подключение к брокеру не умеет сканировать рынок.",
     "scan.summary": (
         "/scan: {matched} из {pairs} пар дают больше {rate} % годовых на маржу{shown}.\n"
-        "Запросов к брокеру: {market} на весь рынок ({methods}) + {books} стаканов; {seconds} с."
+        "Запросов к брокеру: {market} на весь рынок ({methods}), стаканов: {books}; {seconds} с."
     ),
     "scan.shown": ", показаны {count} лучших",
     "scan.none": "/scan: ни одна из {pairs} пар не даёт больше {rate} % годовых на маржу.\n"
-    "Запросов к брокеру: {market} на весь рынок ({methods}) + {books} стаканов; {seconds} с.",
+    "Запросов к брокеру: {market} на весь рынок ({methods}), стаканов: {books}; {seconds} с.",
     "scan.legend": (
         "Прибыль и маржа в ₽ на штуку дальней ноги; ✓ обе ноги торгуются через API сейчас; "
         "* цены из стаканов (дальняя продаётся по биду, ближняя покупается по аску), "
@@ -75,12 +75,12 @@ RU: dict[str, str] = {
         "Вне сессии: цены последних сделок."
     ),
     "scan.header": "пара            дней  %год\n  дальняя · ближняя · прибыль · маржа",
-    "scan.file_caption": "/scan: все {count} пар выше {rate} % (CSV)",
+    "scan.file_caption": "/scan: все пары выше {rate} % (CSV), строк: {count}",
     "scan.dsummary": (
         "/dscan: дивиденды, заложенные во фьючерсы (ставка {carry} % годовых), "
         "{shown} лучших из {pairs} пар акция–фьючерс.\n"
-        "Запросов к брокеру: {market} на весь рынок ({methods}) + {books} стаканов "
-        "+ {dividends} запросов дивидендов; {seconds} с."
+        "Запросов к брокеру: {market} на весь рынок ({methods}), стаканов: {books}, "
+        "дивидендов: {dividends}; {seconds} с."
     ),
     "scan.dnone": "/dscan: ни одну пару акция–фьючерс не удалось оценить.",
     "scan.dlegend": (
@@ -91,5 +91,5 @@ RU: dict[str, str] = {
     "scan.dheader": "акция/фьючерс    дней  дох%\n  дивиденд · объявлен · спред",
     "scan.declared_none": "—",
     "scan.declared": "{amount} {date}",
-    "scan.dfile_caption": "/dscan: все {count} пар акция–фьючерс (CSV)",
+    "scan.dfile_caption": "/dscan: все пары акция–фьючерс (CSV), строк: {count}",
 }

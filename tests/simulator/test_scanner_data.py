@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tests.contract.schema import requires_contract, validate_request, validate_response
 from tests.simulator.helpers import dec
 
 INSTRUMENTS = "InstrumentsService"
@@ -101,3 +102,13 @@ async def test_the_request_counter_counts_each_method(sim: Any) -> None:
     await sim.ok(INSTRUMENTS, "Futures", {})
     await sim.reset()
     assert (await sim.control("GET", "requests"))["total"] == 0
+
+
+@requires_contract
+async def test_declared_dividends_follow_the_contract(sim: Any) -> None:
+    ticker, _ = _with_dividend(sim)
+    body = {"instrumentId": f"{ticker}_TQBR", "to": "2027-12-31T00:00:00Z"}
+    validate_request(INSTRUMENTS, "GetDividends", body)
+    status, data, _ = await sim.call(INSTRUMENTS, "GetDividends", body)
+    assert status == 200 and data["dividends"]
+    validate_response(INSTRUMENTS, "GetDividends", data, status)
