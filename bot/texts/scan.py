@@ -28,7 +28,7 @@ EN: dict[str, str] = {
         "Profit and margin in ₽ per far piece; ✓ both legs tradable by API now. "
         "Outside the session: last trade prices."
     ),
-    "scan.header": "pair            days   %/yr\n  far · near · profit · margin",
+    "scan.header": "   pair           days   %/yr\n   far · near · profit · margin",
     "scan.file_caption": "/scan: all {count} pairs beating {rate} % (CSV)",
     "scan.dsummary": (
         "/dscan: dividends implied by futures (carry {carry} % a year), "
@@ -42,7 +42,7 @@ EN: dict[str, str] = {
         "declared: the broker's declared dividend with a record date before the expiry; "
         "spread in ₽ per contract; ✓ tradable by API now; * priced from the order books."
     ),
-    "scan.dheader": "share/future     days yield%\n  implied · declared · spread",
+    "scan.dheader": "   share/future   days yield%\n   implied · declared · spread",
     "scan.declared_none": "—",
     "scan.declared": "{amount} {date}",
     "scan.dfile_caption": "/dscan: all {count} share–future pairs (CSV)",
@@ -74,7 +74,7 @@ RU: dict[str, str] = {
         "Прибыль и маржа в ₽ на штуку дальней ноги; ✓ обе ноги торгуются через API сейчас. "
         "Вне сессии: цены последних сделок."
     ),
-    "scan.header": "пара            дней  %год\n  дальняя · ближняя · прибыль · маржа",
+    "scan.header": "   пара           дней   %год\n   дальняя · ближняя · прибыль · маржа",
     "scan.file_caption": "/scan: все пары выше {rate} % (CSV), строк: {count}",
     "scan.dsummary": (
         "/dscan: дивиденды, заложенные во фьючерсы (ставка {carry} % годовых), "
@@ -88,7 +88,7 @@ RU: dict[str, str] = {
         "объявлен: дивиденд, известный брокеру, с датой отсечки до экспирации; "
         "спред в ₽ на контракт; ✓ торгуется через API сейчас; * цены из стаканов."
     ),
-    "scan.dheader": "акция/фьючерс    дней  дох%\n  дивиденд · объявлен · спред",
+    "scan.dheader": "   акция/фьючерс  дней   дох%\n   дивиденд · объявлен · спред",
     "scan.declared_none": "—",
     "scan.declared": "{amount} {date}",
     "scan.dfile_caption": "/dscan: все пары акция–фьючерс (CSV), строк: {count}",

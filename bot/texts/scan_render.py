@@ -74,13 +74,14 @@ def _chunks(header: str, rows: Sequence[str]) -> tuple[str, ...]:
     """`<pre>` messages of whole rows, each within MESSAGE_BUDGET characters."""
     out: list[str] = []
     current: list[str] = []
-    size = len(header)
+    size = len(html.escape(header))
     for row in rows:
-        if current and size + len(row) + 1 > MESSAGE_BUDGET:
+        length = len(html.escape(row)) + 1
+        if current and size + length > MESSAGE_BUDGET:
             out.append(_pre(header, current))
-            current, size = [], len(header)
+            current, size = [], len(html.escape(header))
         current.append(row)
-        size += len(row) + 1
+        size += length
     if current:
         out.append(_pre(header, current))
     return tuple(out)

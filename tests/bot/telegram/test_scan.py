@@ -43,7 +43,7 @@ async def test_scan_answers_with_progress_summary_split_table_and_csv() -> None:
         assert text.startswith("<pre>") and text.endswith("</pre>")
         assert len(text) <= TEXT_LIMIT
         body = html.unescape(text[len("<pre>") : -len("</pre>")])
-        assert body.startswith("pair")  # every part repeats the header
+        assert body.startswith("   pair           days   %/yr")  # every part repeats the header
         assert max(len(line) for line in body.split("\n")) <= 36  # fits a phone
         shown += body
     order = [shown.index(f"F{n:03d}M6/S{n:03d}") for n in range(1, 71)]
