@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
+import re
 import signal
 import sys
 import threading
@@ -45,6 +47,9 @@ class Closable(Protocol):
 TraderFactory = Callable[[BotConfig, Notifier], Awaitable[Closable]]
 
 
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
 class Printer:
     """Prints what the bot sends; remembers the last keyboard so a number can press it."""
 
@@ -57,7 +62,10 @@ class Printer:
             return
         if request.method in ("sendMessage", "editMessageText"):
             prefix = "(edited) " if request.method == "editMessageText" else ""
-            self._write(prefix + (request.text or ""), request)
+            text = request.text or ""
+            if request.params.get("parse_mode") == "HTML":  # a <pre> table: shown as plain text
+                text = html.unescape(_TAG.sub("", text))
+            self._write(prefix + text, request)
         elif request.method == "sendDocument":
             body = (request.document or b"").decode("utf-8", errors="replace")
             name = request.params.get("document", {}).get("filename", "file")

@@ -11,6 +11,7 @@ from typing import Any
 from simulator import serialize as ser
 from simulator.accounts import Account
 from simulator.codec import money, quotation, timestamp
+from simulator.dividends import dividends_json
 from simulator.errors import ApiError
 from simulator.exchange import Exchange, NewOrder
 from simulator.fields import Fields
@@ -257,10 +258,10 @@ def get_futures_margin(api: BrokerApi, f: Fields, tid: str) -> dict[str, Any]:
 
 @method("InstrumentsService", "GetDividends")
 def get_dividends(api: BrokerApi, f: Fields, tid: str) -> dict[str, Any]:
-    api.ex.instrument(f.instrument_id())
-    f.timestamp("from", 30009)
-    f.timestamp("to", 30010)
-    return {"dividends": []}
+    inst = api.ex.instrument(f.instrument_id())
+    start, end = f.timestamp("from", 30009), f.timestamp("to", 30010)
+    declared = [] if inst.is_future else api.ex.catalogue.dividends.get(inst.ticker, [])
+    return {"dividends": dividends_json(declared, start, end)}
 
 
 @method("InstrumentsService", "TradingSchedules")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from simulator import control, rest
+from simulator import control, counters, rest
 from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.errors import ApiError
@@ -84,6 +84,7 @@ def create_app(config: SimConfig | None = None, clock: SimClock | None = None) -
     app.router.add_get(f"/ws/{MARKET_DATA_PATH}", market_data_stream)
     app.router.add_get(f"/ws/{ORDER_STATE_PATH}", order_state_stream)
     control.add_routes(app)
+    counters.add_routes(app)
     app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_on_shutdown)
     return app

@@ -15,6 +15,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from simulator.dividends import (
+    CARRY_RATE,
+    CLIENT_FUTURES_RATE,
+    EXCHANGE_MARGIN_RATE,
+    Dividend,
+    carry,
+    declare,
+    exchange_margin,
+    fair_future,
+)
 from simulator.sessions import MOSCOW, Market
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -22,8 +32,7 @@ UID_NAMESPACE = uuid.UUID("6f1c2a52-3d7e-4b8e-9a51-5b0c2d1e7f30")
 QUARTER_MONTHS = {3: "H", 6: "M", 9: "U", 12: "Z"}
 #: How many quarterly contracts per underlying are listed.
 FUTURES_PER_UNDERLYING = 2
-#: Annual carry rate used to price futures over their underlying.
-CARRY_RATE = Decimal("0.16")
+__all__ = ["CARRY_RATE", "Catalogue", "Instrument", "carry"]
 
 
 @dataclass
@@ -42,6 +51,9 @@ class Instrument:
     short_enabled: bool = False
     dlong: Decimal = Decimal("0.25")
     dshort: Decimal = Decimal("0.35")
+    #: the broker's client risk rates (dlongClient/dshortClient); None = the same as dlong/dshort
+    dlong_client: Decimal | None = None
+    dshort_client: Decimal | None = None
     isin: str = ""
     # futures only
     basic_asset: str = ""
@@ -111,11 +123,6 @@ def coming_expirations(today: date, count: int) -> list[date]:
     return out
 
 
-def carry(now: datetime, expiration: datetime) -> Decimal:
-    days = max(Decimal((expiration - now).total_seconds()) / Decimal(86400), Decimal(0))
-    return 1 + CARRY_RATE * days / Decimal(365)
-
-
 def _flag(value: str) -> bool:
     return value.strip() == "1"
 
@@ -144,7 +151,11 @@ def load_shares() -> list[Instrument]:
     return shares
 
 
-def load_futures(shares: dict[str, Instrument], now: datetime) -> list[Instrument]:
+def load_futures(
+    shares: dict[str, Instrument],
+    now: datetime,
+    dividends: dict[str, list[Dividend]] | None = None,
+) -> list[Instrument]:
     futures = []
     today = now.astimezone(MOSCOW).date()
     with (DATA_DIR / "futures.csv").open(encoding="utf-8", newline="") as fh:
@@ -161,7 +172,8 @@ def load_futures(shares: dict[str, Instrument], now: datetime) -> list[Instrumen
             figi = f"{row['figi_prefix']}{exp_day.month:02d}{exp_day.year % 100:02d}0"
             expiration = datetime.combine(exp_day, time(18, 50), tzinfo=MOSCOW).astimezone(UTC)
             first_trade = expiration - timedelta(days=270)
-            fair = underlying.ref_price * size * carry(now, expiration)
+            declared = (dividends or {}).get(underlying.ticker, [])
+            fair = fair_future(underlying.ref_price, size, now, expiration, declared)
             inst = Instrument(
                 figi=figi,
                 ticker=ticker,
@@ -177,10 +189,12 @@ def load_futures(shares: dict[str, Instrument], now: datetime) -> list[Instrumen
                 min_price_increment_amount=increment,
                 expiration=expiration,
                 first_trade=first_trade,
+                dlong=EXCHANGE_MARGIN_RATE,
+                dshort=EXCHANGE_MARGIN_RATE,
+                dlong_client=CLIENT_FUTURES_RATE,
+                dshort_client=CLIENT_FUTURES_RATE,
             )
-            inst.initial_margin = (inst.lot_value(inst.ref_price) * Decimal("0.15")).quantize(
-                Decimal("0.01")
-            )
+            inst.initial_margin = exchange_margin(inst.lot_value(inst.ref_price))
             futures.append(inst)
     return futures
 
@@ -191,7 +205,17 @@ class Catalogue:
     def __init__(self, now: datetime) -> None:
         self.shares = load_shares()
         by_ticker = {s.ticker: s for s in self.shares}
-        self.futures = load_futures(by_ticker, now)
+        expirations = [
+            datetime.combine(day, time(18, 50), tzinfo=MOSCOW).astimezone(UTC)
+            for day in coming_expirations(now.astimezone(MOSCOW).date(), FUTURES_PER_UNDERLYING)
+        ]
+        #: declared dividends per share ticker (GetDividends; futures are priced net of them)
+        self.dividends: dict[str, list[Dividend]] = declare(
+            [(s.ticker, s.ref_price, s.min_price_increment) for s in self.shares],
+            now,
+            expirations,
+        )
+        self.futures = load_futures(by_ticker, now, self.dividends)
         self.all: list[Instrument] = [*self.shares, *self.futures]
         self._index: dict[str, Instrument] = {}
         for inst in self.all:

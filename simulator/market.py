@@ -1,7 +1,8 @@
 """Market data: order books with depth, last prices and a seeded random walk.
 
 Every instrument has a mid price. A walk step moves each share's mid by a seeded log-normal
-step and prices each future from its underlying (``S × basicAssetSize × carry × (1 + basis)``,
+step and prices each future from its underlying (``(S × carry − dividends) × basicAssetSize ×
+(1 + basis)``, see ``simulator.dividends``;
 the basis itself a small seeded wander), then rebuilds the displayed book around the mid and
 prints a last trade at the touch. Orders the account fills consume the displayed liquidity
 until the next step rebuilds the book.
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from simulator.instruments import Catalogue, Instrument, carry
+from simulator.dividends import exchange_margin, fair_future
+from simulator.instruments import Catalogue, Instrument
 
 BOOK_DEPTH = 50
 #: Price band around the close price (limitDown / limitUp); limit orders outside are refused.
@@ -115,12 +117,15 @@ class Market:
         if underlying is None or fut.expiration is None:
             return self.quotes[fut.uid].mid
         spot = self.quotes[underlying.uid].mid
-        value = spot * fut.basic_asset_size * carry(now, fut.expiration)
+        declared = self.catalogue.dividends.get(underlying.ticker, [])
+        value = fair_future(spot, fut.basic_asset_size, now, fut.expiration, declared)
         value *= Decimal(str(round(1.0 + basis, 9)))
         return fut.round_price(value)
 
     def _rebuild(self, quote: Quote, now: datetime) -> None:
         inst = quote.instrument
+        if inst.is_future:  # the exchange's margin follows the price
+            inst.initial_margin = exchange_margin(inst.lot_value(quote.mid))
         tick = inst.min_price_increment
         spread_ticks = max(1, int(quote.mid * Decimal("0.0004") / tick))
         half = (spread_ticks + 1) // 2

@@ -47,6 +47,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if not full.startswith(PREFIX) or full.count("/") != 1:
         return _json({"code": 5, "message": "Not Found", "description": "0"}, 404, headers)
     service, method = full[len(PREFIX) :].split("/")
+    sim.requests.count(service, method)
     try:
         token = bearer_token(request)
         authenticate(sim, token)

@@ -55,9 +55,15 @@ def _common(inst: Instrument, status: str) -> dict[str, Any]:
         "forQualInvestorFlag": False,
         "weekendFlag": False,
         "blockedTcaFlag": False,
-        "dlongClient": quotation(inst.dlong),
-        "dshortClient": quotation(inst.dshort if inst.short_enabled else Decimal(0)),
+        "dlongClient": quotation(inst.dlong if inst.dlong_client is None else inst.dlong_client),
+        "dshortClient": quotation(_dshort_client(inst)),
     }
+
+
+def _dshort_client(inst: Instrument) -> Decimal:
+    if not inst.short_enabled:
+        return Decimal(0)
+    return inst.dshort if inst.dshort_client is None else inst.dshort_client
 
 
 def share(inst: Instrument, status: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from aiohttp import web
 from simulator.api import BrokerApi
 from simulator.clock import SimClock
 from simulator.config import SimConfig
+from simulator.counters import RequestCounter
 from simulator.exchange import Exchange
 from simulator.faults import Faults
 from simulator.ratelimit import RateLimiter
@@ -24,6 +25,8 @@ class Simulator:
         self.api = BrokerApi(self.exchange)
         self.limiter = RateLimiter(config.rate_scale)
         self.faults = Faults(seed=config.seed)
+        #: requests served per method (simulator.counters; GET /control/requests)
+        self.requests = RequestCounter()
         self.streams = StreamHub(self.exchange, lambda: self.faults, config.ping_interval)
         #: Set when the server shuts down: injected latency stops waiting.
         self.stopping = asyncio.Event()
@@ -43,6 +46,7 @@ class Simulator:
         self.api = BrokerApi(self.exchange)
         self.limiter = RateLimiter(self.config.rate_scale)
         self.faults = Faults(seed=self.config.seed)
+        self.requests.reset()
         self.streams.attach(self.exchange)
 
     def advance_clock(self, seconds: float) -> None:

@@ -29,6 +29,10 @@ class BaseApi(Protocol):
 
     async def instrument(self, instrument_id: int) -> Instrument: ...
 
+    async def instruments(self, **filters: Any) -> list[Instrument]:
+        """The catalogue (filters: active, kind, ticker, basic_asset, class_code)."""
+        ...
+
     async def open_orders(self, task_kind: str | None = None) -> list[OrderRecord]: ...
 
     async def sync_instruments(

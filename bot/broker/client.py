@@ -336,9 +336,12 @@ class TInvestClient:
 
     # ============================================================ market data
 
-    async def get_last_prices(self, instrument_ids: Sequence[str]) -> list[LastPrice]:
-        """Last prices of the given instruments; a long list is sent in chunks (concurrently,
-        within the MarketData budget). An empty list asks for nothing (not "all")."""
+    async def get_last_prices(
+        self, instrument_ids: Sequence[str], *, chunk: int | None = None
+    ) -> list[LastPrice]:
+        """Last prices of the given instruments; a long list is sent in chunks of `chunk` ids
+        (default `config.last_prices_chunk`; the broker takes up to 3000), concurrently, within
+        the MarketData budget. An empty list asks for nothing (not "all")."""
         ids = list(dict.fromkeys(instrument_ids))
         if not ids:
             return []
@@ -350,7 +353,7 @@ class TInvestClient:
             return [parse.last_price(parse._obj(x)) for x in parse._list(data.get("lastPrices"))]
 
         parts = await asyncio.gather(
-            *(one(c) for c in _chunks(ids, max(self.config.last_prices_chunk, 1)))
+            *(one(c) for c in _chunks(ids, max(chunk or self.config.last_prices_chunk, 1)))
         )
         return [p for part in parts for p in part]
 

@@ -298,6 +298,9 @@ class Instrument:
     dshort: Decimal | None = None
     dlong_min: Decimal | None = None
     dshort_min: Decimal | None = None
+    # the broker's client risk rates: what it really blocks (the exchange's figure differs)
+    dlong_client: Decimal | None = None
+    dshort_client: Decimal | None = None
     # futures only
     basic_asset: str = ""
     basic_asset_size: Decimal | None = None

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from bot.broker.types import (
     Account,
+    Dividend,
     Instrument,
+    LastPrice,
     OrderBook,
     OrderState,
     Positions,
@@ -76,6 +78,24 @@ class BrokerPort(ABC):
     @abstractmethod
     async def instruments(self) -> list[Instrument]:
         """Shares and futures (the catalogue)."""
+
+    # -- bulk market data for the scanners (bot.engine.scanners); one request each ------------
+
+    async def shares(self) -> list[Instrument]:
+        """Every share with its flags, trading status and risk rates (InstrumentsService/Shares)."""
+        raise NotImplementedError
+
+    async def futures(self) -> list[Instrument]:
+        """Every future with margins, risk rates and step values (InstrumentsService/Futures)."""
+        raise NotImplementedError
+
+    async def last_prices(self, instrument_ids: list[str]) -> list[LastPrice]:
+        """Last prices of up to 3000 instruments in one GetLastPrices request."""
+        raise NotImplementedError
+
+    async def dividends(self, instrument_id: str, start: datetime, end: datetime) -> list[Dividend]:
+        """Dividends with a record date in [start, end] (GetDividends, one share per request)."""
+        raise NotImplementedError
 
     def order_book_stream(self, instrument_id: str, depth: int = 10) -> AsyncIterator[OrderBook]:
         """Order books as they change. The default has no stream (jobs poll instead)."""

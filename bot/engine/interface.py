@@ -13,14 +13,17 @@ from decimal import Decimal
 from typing import Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
+from bot.engine.scanners.report import DividendReport, ScanReport
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
 
 __all__ = [
     "CatalogueUpdate",
     "ComponentHealth",
+    "DividendReport",
     "Health",
     "JobInfo",
     "Notifier",
+    "ScanReport",
     "SellBuyOrder",
     "SideQuote",
     "SpreadQuote",
@@ -127,6 +130,15 @@ class Trader(Protocol):
         ...
 
     async def update_catalogue(self) -> CatalogueUpdate: ...
+
+    async def scan(self, rate: Decimal | None = None) -> ScanReport:
+        """/scan: pairs whose annual return on the broker's margin beats `rate` % (None: the
+        trading settings' scan rate), best first. Refuses without the Base."""
+        ...
+
+    async def dividend_scan(self, top: int = 50) -> DividendReport:
+        """/dscan: the dividends futures prices imply, the `top` highest yields first."""
+        ...
 
     async def wait_idle(self) -> None:
         """Return when no job is running (console --exit-on-eof and tests)."""

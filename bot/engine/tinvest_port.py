@@ -10,7 +10,9 @@ from typing import Any
 from bot.broker.client import TInvestClient
 from bot.broker.types import (
     Account,
+    Dividend,
     Instrument,
+    LastPrice,
     OrderBook,
     OrderDirection,
     OrderState,
@@ -20,6 +22,9 @@ from bot.broker.types import (
 )
 from bot.engine.broker_port import BrokerPort
 from bot.engine.events import Direction
+
+#: GetLastPrices takes up to 3000 instruments per request (API error 30218 beyond).
+LAST_PRICES_PER_REQUEST = 3000
 
 
 class TInvestPort(BrokerPort):
@@ -82,6 +87,18 @@ class TInvestPort(BrokerPort):
 
     async def instruments(self) -> list[Instrument]:
         return [*(await self.client.shares()), *(await self.client.futures())]
+
+    async def shares(self) -> list[Instrument]:
+        return await self.client.shares()
+
+    async def futures(self) -> list[Instrument]:
+        return await self.client.futures()
+
+    async def last_prices(self, instrument_ids: list[str]) -> list[LastPrice]:
+        return await self.client.get_last_prices(instrument_ids, chunk=LAST_PRICES_PER_REQUEST)
+
+    async def dividends(self, instrument_id: str, start: datetime, end: datetime) -> list[Dividend]:
+        return await self.client.get_dividends(instrument_id, start, end)
 
     @property
     def has_book_stream(self) -> bool:

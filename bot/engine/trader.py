@@ -59,6 +59,8 @@ from bot.engine.options import EngineOptions
 from bot.engine.order_watch import OrderWatcher
 from bot.engine.orders import CancelNotConfirmed, OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
+from bot.engine.scanners.desk import ScanDesk
+from bot.engine.scanners.report import DividendReport, ScanReport
 from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
 from bot.engine.sessions import MOSCOW, SessionCalendar
 from bot.engine.spreads import job as spread_job
@@ -148,6 +150,9 @@ class Engine:
             clock=self._clock,
             options=self._options,
             account_id=account_id,
+        )
+        self.scanners = ScanDesk(
+            self._broker, base, self._clock, on_base_down=self._recorder.mark_down
         )
         self._hook_rate_limits(broker)
         self._spread_tuning = spread_tuning
@@ -521,6 +526,14 @@ class Engine:
             raise UserError(
                 text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
             ) from exc
+
+    async def scan(self, rate: Decimal | None = None) -> ScanReport:
+        self._require_base()
+        return await self.scanners.scan(rate)
+
+    async def dividend_scan(self, top: int = 50) -> DividendReport:
+        self._require_base()
+        return await self.scanners.dividend_scan(top)
 
     async def update_catalogue(self) -> CatalogueUpdate:
         self._require_base()

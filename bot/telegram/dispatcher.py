@@ -20,6 +20,7 @@ from bot.telegram.routers import (
     core,
     fallback,
     health,
+    scan,
     sellbuy,
     spreads,
     stop,
@@ -40,6 +41,8 @@ MENU = (
     "dump",
     "spreads",
     "sprices",
+    "scan",
+    "dscan",
     "update",
 )
 
@@ -76,6 +79,7 @@ def create_dispatcher(
         catalogue.make_router(),
         sellbuy.make_router(),
         spreads.make_router(),
+        scan.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

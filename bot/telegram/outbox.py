@@ -4,7 +4,8 @@
 Telegram). One worker per chat delivers in order:
 
 - text longer than 4096 characters is split on line boundaries; very long text is sent as a
-  `.txt` document with its first line as caption;
+  `.txt` document with its first line as caption; `send_file()` sends a named document (CSV);
+  `send(..., parse_mode="HTML")` sends preformatted text as it is;
 - consecutive short plain messages to a chat are joined into one (fewer requests, no flood);
 - about one message per second per chat (`pace`);
 - `TelegramRetryAfter`: wait `retry_after` seconds, then send the same message again;
@@ -53,6 +54,7 @@ class Outgoing:
     edit_message_id: int | None = None
     document_name: str | None = None  # send `text` as this file
     caption: str | None = None  # of the document
+    parse_mode: str | None = None  # "HTML" for preformatted tables (a message, not a file)
 
     @property
     def joinable(self) -> bool:
@@ -60,6 +62,7 @@ class Outgoing:
             self.reply_markup is None
             and self.edit_message_id is None
             and self.document_name is None
+            and self.parse_mode is None
         )
 
 
@@ -122,10 +125,21 @@ class Outbox:
     # -- putting messages in -----------------------------------------------------------------
 
     def send(
-        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        parse_mode: str | None = None,
     ) -> None:
-        """Queue a message (split or turned into a document when long). Never blocks or raises."""
+        """Queue a message (split or turned into a document when long). Never blocks or raises.
+
+        With `parse_mode` ("HTML", e.g. a `<pre>` table) the text goes as one message as it is:
+        the caller keeps it within TEXT_LIMIT (markup cannot be split blindly)."""
         if not text.strip():
+            return
+        if parse_mode is not None:
+            self._put(Outgoing(chat_id, text, reply_markup, parse_mode=parse_mode))
             return
         if len(text) > self.document_threshold:
             self._put(Outgoing(chat_id, text, reply_markup, document_name="trademan.txt"))
@@ -134,6 +148,10 @@ class Outbox:
         for index, piece in enumerate(pieces):
             markup = reply_markup if index == len(pieces) - 1 else None  # buttons under the end
             self._put(Outgoing(chat_id, piece, markup))
+
+    def send_file(self, chat_id: int, filename: str, content: str, caption: str = "") -> None:
+        """Queue `content` (UTF-8 text, e.g. CSV) as a document named `filename`."""
+        self._put(Outgoing(chat_id, content, document_name=filename, caption=caption or filename))
 
     def edit(
         self,
@@ -311,4 +329,6 @@ class Outbox:
                 reply_markup=item.reply_markup,
             )
         else:
-            await self.bot.send_message(item.chat_id, item.text, reply_markup=item.reply_markup)
+            await self.bot.send_message(
+                item.chat_id, item.text, reply_markup=item.reply_markup, parse_mode=item.parse_mode
+            )

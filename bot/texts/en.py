@@ -21,6 +21,8 @@ TEXTS: dict[str, str] = {
         "/spreads — run every active spread from the Base\n"
         "/sprices — spread prices now, both directions, or when trading opens\n"
         "/update — refresh the instrument catalogue from the broker\n"
+        "/scan [RATE] — spread pairs beating RATE % a year on margin, e.g. /scan 7.5\n"
+        "/dscan [N] — dividends implied by futures, top N (default 50)\n"
         "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
     ),
     "unknown_command": "Unknown command {command}. /help lists the commands.",
@@ -36,6 +38,8 @@ TEXTS: dict[str, str] = {
     "menu.spreads": "run the active spreads",
     "menu.sprices": "spread prices now, both directions",
     "menu.update": "refresh the instrument catalogue",
+    "menu.scan": "spread pairs beating a rate: /scan [RATE]",
+    "menu.dscan": "dividends implied by futures: /dscan [N]",
     "mode.paper": "paper trading against the simulator",
     "mode.live": "LIVE trading",
     # health

@@ -139,3 +139,20 @@ async def test_a_number_without_such_button_is_a_message(line: str) -> None:
     console, out, _ = make_console(f"{line}\n", trader)
     await console.run(exit_on_eof=True)
     assert "Send a command; /help lists them." in out.getvalue()
+
+
+async def test_scan_prints_a_plain_table_and_the_csv() -> None:
+    from tests.support.scan_reports import scan_report
+
+    trader = FakeTrader(scan_report=scan_report(matched=3, shown=3))
+    console, out, _ = make_console("/scan 7,5\n/scan x\n", trader)
+    assert await console.run(exit_on_eof=True) == 0
+    text = out.getvalue()
+    assert "« Scanning the market for spreads…" in text
+    assert " 1 F001M6/S001      99  199.7 ·*" in text  # the table, without its HTML
+    assert "<pre>" not in text
+    assert "[scan-20260311-1200.csv]" in text
+    first = "1,stock,F001M6,S001,100,31001,300.25,974.00,13706.25,99,2026-06-18,199.7,no,book"
+    assert first in text
+    assert "is not a rate in % a year" in text
+    assert trader.calls[0] == ("scan", Decimal("7.5"))

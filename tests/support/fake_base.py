@@ -143,6 +143,14 @@ class FakeBase:
             raise BaseRejected(404, "not_found", "no such instrument")
         return self.instruments_by_id[instrument_id]
 
+    async def instruments(self, **filters: Any) -> list[Instrument]:
+        self._check("instruments")
+        out = list(self.instruments_by_id.values())
+        for name, value in filters.items():
+            if value is not None:
+                out = [i for i in out if getattr(i, name) == value]
+        return out
+
     async def open_orders(self, task_kind: str | None = None) -> list[OrderRecord]:
         self._check("open_orders")
         return [

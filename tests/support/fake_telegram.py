@@ -23,6 +23,7 @@ from bot.engine.interface import (
     SpreadQuote,
     UserError,
 )
+from bot.engine.scanners.report import DividendReport, Requests, ScanReport
 from bot.telegram.dispatcher import create_dispatcher
 from bot.telegram.fake_session import FakeSession
 from bot.telegram.notifier import TelegramNotifier
@@ -53,6 +54,13 @@ class FakeTrader:
     # /spreads starts one job per title; /sprices answers `quotes`; none -> no_active_spreads
     spread_titles: list[str] = field(default_factory=lambda: ["sell SRM6/SBER"])
     quotes: list[SpreadQuote] = field(default_factory=list)
+    # /scan and /dscan answer these (tests/bot/telegram/scan_data.py builds full ones)
+    scan_report: ScanReport = field(
+        default_factory=lambda: ScanReport((), Decimal(12), 0, 0, 0, Requests(), AT, 0.1)
+    )
+    dividend_report: DividendReport = field(
+        default_factory=lambda: DividendReport((), Decimal(12), 0, 0, Requests(), AT, 0.1)
+    )
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     _next_id: int = 1
@@ -143,6 +151,14 @@ class FakeTrader:
     async def update_catalogue(self) -> CatalogueUpdate:
         self._call("update_catalogue")
         return self.catalogue
+
+    async def scan(self, rate: Decimal | None = None) -> ScanReport:
+        self._call("scan", rate)
+        return self.scan_report
+
+    async def dividend_scan(self, top: int = 50) -> DividendReport:
+        self._call("dividend_scan", top)
+        return self.dividend_report
 
     async def finish(self, job_id: str, price: Decimal) -> None:
         """Fill the whole job at `price` and finish it (what a market would do)."""
