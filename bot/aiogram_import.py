@@ -55,7 +55,7 @@ class _DeferringLoader(importlib.abc.Loader):
 
         BaseModel.model_rebuild = classmethod(record)  # type: ignore[assignment,method-assign]
         try:
-            self.inner.exec_module(module)  # type: ignore[attr-defined]
+            self.inner.exec_module(module)
         finally:
             BaseModel.model_rebuild = original  # type: ignore[method-assign]
         namespace = seen.get("namespace")
