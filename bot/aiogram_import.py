@@ -28,6 +28,7 @@ from typing import Any
 
 SUPPORTED_AIOGRAM = "3.31.0"
 TARGET = "aiogram.types"
+METHODS_BASE = "aiogram.methods.base"  # TelegramMethod: its ~170 subclasses built at definition
 
 # the namespace aiogram handed to its eager rebuild loop (set once aiogram.types is imported)
 state: dict[str, Any] = {"namespace": None, "deferred": 0}
@@ -41,6 +42,11 @@ class _DeferringLoader(importlib.abc.Loader):
         return self.inner.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
+        if module.__name__ == METHODS_BASE:
+            self.inner.exec_module(module)
+            # the methods (SendMessage...) are built on first use too, like the types
+            module.TelegramMethod.model_config["defer_build"] = True
+            return
         from pydantic import BaseModel
 
         original = BaseModel.__dict__["model_rebuild"]
@@ -101,7 +107,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != TARGET:
+        if fullname not in (TARGET, METHODS_BASE):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
