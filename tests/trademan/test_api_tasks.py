@@ -73,11 +73,16 @@ def test_active_tasks_fixed_query_count(
     django_assert_num_queries: Any,
 ) -> None:
     make_tasks(n, share, future_far)
-    # token + 2 permission lookups + sellbuy, their open orders, spreads, their open orders
-    with django_assert_num_queries(7):
+    # token + 2 permission lookups (a new token: not cached yet) + the change counter +
+    # sellbuy, spreads, their instruments, their open orders
+    with django_assert_num_queries(8):
         response = api.get("/api/v1/tasks/active/")
     assert response.status_code == 200
     assert len(response.json()["sellbuy"]) == n
+    # the token is cached now; unchanged: the counter only
+    with django_assert_num_queries(1):
+        again = api.get("/api/v1/tasks/active/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("n", [1, 15])
@@ -91,7 +96,7 @@ def test_lists_fixed_query_count(
     make_tasks(n, share, future_far)
     with django_assert_num_queries(6):  # auth 3 + count + rows + their open orders
         api.get("/api/v1/sellbuy/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):  # the token is cached now
         api.get("/api/v1/spreads/")
 
 
@@ -213,7 +218,7 @@ def test_fast_rendering_equals_the_documented_serializers(
 
     from django.utils import timezone
 
-    from trademan.api import render
+    from trademan.api import active_tasks, render
     from trademan.api.serializers.tasks import ActiveTasksSerializer
     from trademan.base import selectors
     from trademan.base.services.fills import record_fill
@@ -238,4 +243,5 @@ def test_fast_rendering_equals_the_documented_serializers(
         )
     fast = json.loads(json.dumps(render.active_tasks(sellbuy, spreads)))
     assert fast == documented
+    assert json.loads(active_tasks.active_tasks_json()) == documented  # what the API sends
     assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from trademan.base.models import (
     FINAL_ORDER_STATUSES,
+    ChangeCounter,
     Instrument,
     Order,
     SellBuyTask,
@@ -38,6 +39,16 @@ def active_tasks() -> tuple[list[SellBuyTask], list[Spread]]:
         list(sellbuy_tasks().filter(active=True).order_by("created_at", "id")),
         list(spreads().filter(active=True).order_by("created_at", "id")),
     )
+
+
+def change_version() -> tuple[str, int]:
+    """(epoch, version) of the change counter: a new pair after every write that can change
+    the active tasks (see trademan.base.models.changes)."""
+    row = ChangeCounter.objects.order_by("pk").values_list("epoch", "version").first()
+    if row is None:  # emptied (e.g. a test flush): start again under a new epoch
+        counter, _created = ChangeCounter.objects.get_or_create(pk=1)
+        return counter.epoch, counter.version
+    return row
 
 
 def stop_lists() -> dict[str, list[Instrument]]:

@@ -1,0 +1,237 @@
+"""GET /api/v1/tasks/active/, the bot's hot read, made cheap.
+
+- Conditional GET: the ETag is the Base's change counter (trademan.base.models.changes), which
+  database triggers bump on every write to the tables the answer is made of, whatever does the
+  write. The counter is read BEFORE the tasks, so an answer is never older than its ETag; an
+  unchanged counter answers 304 without reading a task.
+- A changed answer: four `.values()` queries (no model instances for tasks, orders and
+  instruments), every instrument rendered once however many tasks name it, and the body encoded
+  by the standard library's C JSON encoder straight into the response (no DRF renderer).
+The JSON is the same as render.active_tasks() / the DRF serializers (tests hold them equal).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+
+from trademan.api.render import _dec, _time
+from trademan.base.models import Instrument, SellBuyTask, Spread
+from trademan.base.models.tasks import average
+from trademan.base.selectors import change_version, open_orders
+
+# Bump when the JSON of tasks/active/ changes shape, so that no client keeps an answer of the
+# previous code under the same ETag.
+RENDER_REVISION = "1"
+
+INSTRUMENT_FIELDS = (
+    "id",
+    "figi",
+    "uid",
+    "ticker",
+    "class_code",
+    "name",
+    "kind",
+    "lot",
+    "min_price_increment",
+    "min_price_increment_amount",
+    "currency",
+    "basic_asset",
+    "basic_asset_size",
+    "expiration",
+    "api_trade_available",
+    "short_enabled",
+    "buy_available",
+    "sell_available",
+    "weekend_trading",
+    "exchange",
+    "active",
+)
+DECIMAL_INSTRUMENT_FIELDS = (
+    "min_price_increment",
+    "min_price_increment_amount",
+    "basic_asset_size",
+)
+SELLBUY_FIELDS = (
+    "id",
+    "instrument_id",
+    "direction",
+    "amount",
+    "limit_price",
+    "covered",
+    "active",
+    "executed",
+    "executed_value",
+    "created_at",
+)
+SPREAD_FIELDS = (
+    "id",
+    "far_id",
+    "near_id",
+    "direction",
+    "amount",
+    "target_price",
+    "ratio_override",
+    "active",
+    "far_executed",
+    "far_value",
+    "near_executed",
+    "near_value",
+    "created_at",
+)
+ORDER_FIELDS = (
+    "client_order_id",
+    "broker_order_id",
+    "sellbuy_id",
+    "spread_id",
+    "leg",
+    "instrument_id",
+    "direction",
+    "order_type",
+    "price",
+    "lots",
+    "lots_executed",
+    "status",
+    "message",
+    "created_at",
+    "updated_at",
+)
+
+
+def etag() -> str:
+    epoch, version = change_version()
+    return f'"tasks-{RENDER_REVISION}-{epoch}-{version}"'
+
+
+def _matches(request: HttpRequest, tag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    candidates = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return tag in candidates or "*" in candidates
+
+
+def _instrument_json(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in DECIMAL_INSTRUMENT_FIELDS:
+        out[name] = _dec(row[name])
+    out["expiration"] = _time(row["expiration"])
+    return out
+
+
+def _order_json(row: dict[str, Any]) -> dict[str, Any]:
+    sellbuy_id, spread_id = row["sellbuy_id"], row["spread_id"]
+    return {
+        "client_order_id": str(row["client_order_id"]),
+        "broker_order_id": row["broker_order_id"],
+        "task_kind": "sellbuy" if sellbuy_id else ("spread" if spread_id else None),
+        "task_id": sellbuy_id or spread_id,
+        "leg": row["leg"] or None,
+        "instrument": row["instrument_id"],
+        "direction": row["direction"],
+        "order_type": row["order_type"],
+        "price": _dec(row["price"]),
+        "lots": row["lots"],
+        "lots_executed": row["lots_executed"],
+        "status": row["status"],
+        "message": row["message"],
+        "created_at": _time(row["created_at"]),
+        "updated_at": _time(row["updated_at"]),
+    }
+
+
+def _average(value: Decimal, quantity: int) -> str | None:
+    return _dec(average(value, quantity))
+
+
+def active_tasks_json() -> bytes:
+    """The body of tasks/active/: four queries whatever the number of tasks."""
+    sellbuy_rows = list(
+        SellBuyTask.objects.filter(active=True).order_by("created_at", "id").values(*SELLBUY_FIELDS)
+    )
+    spread_rows = list(
+        Spread.objects.filter(active=True).order_by("created_at", "id").values(*SPREAD_FIELDS)
+    )
+    active_sellbuy = SellBuyTask.objects.filter(active=True).values("id")
+    active_spreads = Spread.objects.filter(active=True)
+    instrument_rows = Instrument.objects.filter(
+        Q(pk__in=active_sellbuy.values("instrument_id"))
+        | Q(pk__in=active_spreads.values("far_id"))
+        | Q(pk__in=active_spreads.values("near_id"))
+    ).values(*INSTRUMENT_FIELDS)
+    instruments: dict[int, dict[str, Any]] = {}
+    models: dict[int, Instrument] = {}
+    for row in instrument_rows:
+        instruments[row["id"]] = _instrument_json(row)
+        models[row["id"]] = Instrument(**row)  # for the spread maths (ratio, roubles)
+    orders: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    order_rows = (
+        open_orders()
+        .filter(Q(sellbuy_id__in=active_sellbuy) | Q(spread_id__in=active_spreads.values("id")))
+        .values(*ORDER_FIELDS)
+    )
+    for row in order_rows:
+        key = ("sellbuy", row["sellbuy_id"]) if row["sellbuy_id"] else ("spread", row["spread_id"])
+        orders.setdefault(key, []).append(_order_json(row))
+
+    sellbuy = [
+        {
+            "id": t["id"],
+            "instrument": instruments[t["instrument_id"]],
+            "direction": t["direction"],
+            "amount": t["amount"],
+            "limit_price": _dec(t["limit_price"]),
+            "covered": t["covered"],
+            "active": t["active"],
+            "executed": t["executed"],
+            "average_price": _average(t["executed_value"], t["executed"]),
+            "created_at": _time(t["created_at"]),
+            "open_orders": orders.get(("sellbuy", t["id"]), []),
+        }
+        for t in sellbuy_rows
+    ]
+    spreads = []
+    for row in spread_rows:
+        s = Spread(**row)
+        s.far, s.near = models[row["far_id"]], models[row["near_id"]]
+        spreads.append(
+            {
+                "id": s.pk,
+                "far": instruments[s.far_id],
+                "near": instruments[s.near_id],
+                "direction": s.direction,
+                "amount": s.amount,
+                "target_price": _dec(s.target_price),
+                "ratio_override": _dec(s.ratio_override),
+                "ratio": _dec(s.ratio),
+                "near_amount": s.near_amount,
+                "active": s.active,
+                "far_executed": s.far_executed,
+                "far_average": _dec(s.far_average),
+                "near_executed": s.near_executed,
+                "near_average": _dec(s.near_average),
+                "average_spread": _dec(s.average_spread),
+                "created_at": _time(s.created_at),
+                "open_orders": orders.get(("spread", s.pk), []),
+            }
+        )
+    body = {"sellbuy": sellbuy, "spreads": spreads}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def response(request: HttpRequest) -> HttpResponse:
+    """200 with the body and its ETag, or 304 when the client's ETag is still current."""
+    tag = etag()  # first: the answer read after it is at least as new
+    if _matches(request, tag):
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = tag
+        not_modified["Cache-Control"] = "private, no-cache"
+        return not_modified
+    answer = HttpResponse(active_tasks_json(), content_type="application/json")
+    answer["ETag"] = tag
+    answer["Cache-Control"] = "private, no-cache"
+    return answer
