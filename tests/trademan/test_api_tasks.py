@@ -236,6 +236,39 @@ def test_fast_rendering_equals_the_documented_serializers(
         price=Decimal("100.07"),
         executed_at=now,
     )
+    # a spread with fills on both legs (averages, average spread in roubles) and one with a
+    # ratio override
+    spread = Spread.objects.filter(active=True).first()
+    assert spread is not None
+    far_order = Order.objects.filter(spread=spread, status="sent").first()
+    assert far_order is not None
+    near_order = Order.objects.create(
+        client_order_id=uuid.uuid4(),
+        instrument=share,
+        spread=spread,
+        leg="near",
+        direction="buy",
+        order_type="limit",
+        price=Decimal("250.01"),
+        lots=10,
+        status="sent",
+    )
+    for filled, quantity, price in ((far_order, 1, "25123"), (near_order, 50, "250.013")):
+        record_fill(
+            client_order_id=filled.client_order_id,
+            trade_id="y",
+            quantity=quantity,
+            price=Decimal(price),
+            executed_at=now,
+        )
+    Spread.objects.create(
+        far=future_far,
+        near=share,
+        direction="buy",
+        amount=3,
+        target_price=Decimal("-12.5"),
+        ratio_override=Decimal("99.5"),
+    )
     sellbuy, spreads = selectors.active_tasks()
     with timezone.override(UTC):
         documented = json.loads(
@@ -245,3 +278,5 @@ def test_fast_rendering_equals_the_documented_serializers(
     assert fast == documented
     assert json.loads(active_tasks.active_tasks_json()) == documented  # what the API sends
     assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])
+    assert any(s["average_spread"] is not None for s in fast["spreads"]), fast["spreads"]
+    assert any(s["ratio"] == "99.5" for s in fast["spreads"])

@@ -13,16 +13,17 @@ The JSON is the same as render.active_tasks() / the DRF serializers (tests hold 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
-from trademan.api.render import _dec, _time
-from trademan.base.models import Instrument, SellBuyTask, Spread
-from trademan.base.models.tasks import average
+from trademan.api.render import _time
+from trademan.base.models import Instrument, InstrumentKind, SellBuyTask, Spread
+from trademan.base.models.tasks import AVERAGE_QUANTUM, average
 from trademan.base.selectors import change_version, open_orders
+from trademan.base.services.rules import derive_ratio, fmt
 
 # Bump when the JSON of tasks/active/ changes shape, so that no client keeps an answer of the
 # previous code under the same ETag.
@@ -102,6 +103,22 @@ ORDER_FIELDS = (
 )
 
 
+_texts: dict[Decimal, str] = {}
+
+
+def _dec(value: Decimal | None) -> str | None:
+    """render._dec, remembered: equal decimals have the same text (fmt normalises), and an
+    answer repeats the same prices and increments many times."""
+    if value is None:
+        return None
+    text = _texts.get(value)
+    if text is None:
+        if len(_texts) > 50_000:
+            _texts.clear()
+        text = _texts[value] = fmt(value)
+    return text
+
+
 def etag() -> str:
     epoch, version = change_version()
     return f'"tasks-{RENDER_REVISION}-{epoch}-{version}"'
@@ -148,6 +165,68 @@ def _average(value: Decimal, quantity: int) -> str | None:
     return _dec(average(value, quantity))
 
 
+class _Leg:
+    """What the spread maths needs of an instrument (the model's own properties, without
+    building a model instance per row)."""
+
+    __slots__ = ("basic_asset_size", "is_future", "is_share", "min_price_increment", "step_amount")
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.basic_asset_size = row["basic_asset_size"]
+        self.is_share = row["kind"] == InstrumentKind.SHARE
+        self.is_future = row["kind"] == InstrumentKind.FUTURE
+        self.min_price_increment = row["min_price_increment"]
+        self.step_amount = row["min_price_increment_amount"]
+
+    def price_in_roubles(self, price: Decimal) -> Decimal:
+        # = Instrument.price_in_roubles
+        if self.is_future and self.step_amount:
+            return price / self.min_price_increment * self.step_amount
+        return price
+
+
+def _spread_json(
+    row: dict[str, Any],
+    legs: dict[int, _Leg],
+    instruments: dict[int, dict[str, Any]],
+    open_orders: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """= render.spread() of a Spread model: the same derived figures (ratio, near amount,
+    averages, average spread) from the same functions."""
+    far, near = legs[row["far_id"]], legs[row["near_id"]]
+    ratio = row["ratio_override"] or derive_ratio(far, near)  # type: ignore[arg-type]
+    near_amount = (
+        None
+        if ratio is None
+        else int((row["amount"] * ratio).to_integral_value(rounding=ROUND_HALF_UP))
+    )
+    far_average = average(row["far_value"], row["far_executed"])
+    near_average = average(row["near_value"], row["near_executed"])
+    average_spread = None
+    if far_average is not None and near_average is not None and ratio is not None:
+        value = far.price_in_roubles(far_average) - ratio * near.price_in_roubles(near_average)
+        average_spread = value.quantize(AVERAGE_QUANTUM, rounding=ROUND_HALF_UP)
+    return {
+        "id": row["id"],
+        "far": instruments[row["far_id"]],
+        "near": instruments[row["near_id"]],
+        "direction": row["direction"],
+        "amount": row["amount"],
+        "target_price": _dec(row["target_price"]),
+        "ratio_override": _dec(row["ratio_override"]),
+        "ratio": _dec(ratio),
+        "near_amount": near_amount,
+        "active": row["active"],
+        "far_executed": row["far_executed"],
+        "far_average": _dec(far_average),
+        "near_executed": row["near_executed"],
+        "near_average": _dec(near_average),
+        "average_spread": _dec(average_spread),
+        "created_at": _time(row["created_at"]),
+        "open_orders": open_orders,
+    }
+
+
 def active_tasks_json() -> bytes:
     """The body of tasks/active/: four queries whatever the number of tasks."""
     sellbuy_rows = list(
@@ -164,10 +243,10 @@ def active_tasks_json() -> bytes:
         | Q(pk__in=active_spreads.values("near_id"))
     ).values(*INSTRUMENT_FIELDS)
     instruments: dict[int, dict[str, Any]] = {}
-    models: dict[int, Instrument] = {}
+    legs: dict[int, _Leg] = {}
     for row in instrument_rows:
         instruments[row["id"]] = _instrument_json(row)
-        models[row["id"]] = Instrument(**row)  # for the spread maths (ratio, roubles)
+        legs[row["id"]] = _Leg(row)
     orders: dict[tuple[str, int], list[dict[str, Any]]] = {}
     order_rows = (
         open_orders()
@@ -194,31 +273,10 @@ def active_tasks_json() -> bytes:
         }
         for t in sellbuy_rows
     ]
-    spreads = []
-    for row in spread_rows:
-        s = Spread(**row)
-        s.far, s.near = models[row["far_id"]], models[row["near_id"]]
-        spreads.append(
-            {
-                "id": s.pk,
-                "far": instruments[s.far_id],
-                "near": instruments[s.near_id],
-                "direction": s.direction,
-                "amount": s.amount,
-                "target_price": _dec(s.target_price),
-                "ratio_override": _dec(s.ratio_override),
-                "ratio": _dec(s.ratio),
-                "near_amount": s.near_amount,
-                "active": s.active,
-                "far_executed": s.far_executed,
-                "far_average": _dec(s.far_average),
-                "near_executed": s.near_executed,
-                "near_average": _dec(s.near_average),
-                "average_spread": _dec(s.average_spread),
-                "created_at": _time(s.created_at),
-                "open_orders": orders.get(("spread", s.pk), []),
-            }
-        )
+    spreads = [
+        _spread_json(row, legs, instruments, orders.get(("spread", row["id"]), []))
+        for row in spread_rows
+    ]
     body = {"sellbuy": sellbuy, "spreads": spreads}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
