@@ -280,3 +280,27 @@ def test_fast_rendering_equals_the_documented_serializers(
     assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])
     assert any(s["average_spread"] is not None for s in fast["spreads"]), fast["spreads"]
     assert any(s["ratio"] == "99.5" for s in fast["spreads"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-04 10:00:00.12+00", "2026-12-04T10:00:00.120000Z"),  # PostgreSQL
+        ("2026-12-04 10:00:00+00", "2026-12-04T10:00:00Z"),
+        ("2026-12-04 10:00:00.000001+00:00", "2026-12-04T10:00:00.000001Z"),
+        ("2026-12-04 10:00:00.120000", "2026-12-04T10:00:00.120000Z"),  # SQLite
+        ("2026-12-04 10:00:00", "2026-12-04T10:00:00Z"),
+        ("2026-12-04 13:00:00.5+03", "2026-12-04T10:00:00.500000Z"),  # not UTC: parsed
+        (None, None),
+    ],
+)
+def test_database_timestamps_become_the_api_text(text: str | None, expected: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from trademan.api.active_tasks import _stamp
+    from trademan.api.render import _time
+
+    assert _stamp(text) == expected
+    if text is not None:  # the same as parsing and formatting
+        parsed = datetime.fromisoformat(text)
+        assert _time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)) == expected
