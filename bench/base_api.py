@@ -2,8 +2,15 @@
 
 A fresh database (700 instruments, 200 spreads, 200 sell/buy tasks, one open order each),
 gunicorn with 2 workers in production mode on a random loopback port, a bounded number of
-requests from a few concurrent httpx clients; prints requests/s and p50/p99 latency, then
-stops gunicorn and drops the database.
+requests from a few concurrent httpx clients, twice:
+
+- unchanged: as the bot asks, with the last answer's ETag in If-None-Match (nothing changes
+  during the run, so every answer after each client's first is a 304);
+- changed: without If-None-Match, so every request builds and sends the whole answer (what each
+  request costs after a write).
+
+For each: requests/s, p50/p99 latency, and the gunicorn workers' CPU per request (the server's
+cost, apart from the clients'). Then stops gunicorn and drops the database.
 
 Environment: BENCH_DATABASE_URL (or DATABASE_URL when it is PostgreSQL) names the server;
 default postgres://postgres@127.0.0.1:5432/postgres. BENCH_BASE_REQUESTS (default 400) and
@@ -29,7 +36,7 @@ import psycopg
 from psycopg import sql
 
 REPO = Path(__file__).resolve().parent.parent
-DB_NAME = "trademan_bench"
+DB_NAME = f"trademan_bench_{os.getpid()}"  # helpers may run the bench at once
 INSTRUMENTS = 700
 SPREADS = 200
 SELLBUY = 200
@@ -158,27 +165,45 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 
 
 
 async def _load(
-    base: str, token: str, requests: int, clients: int
-) -> tuple[list[float], int, list[str]]:
+    base: str, token: str, requests: int, clients: int, *, conditional: bool
+) -> tuple[list[float], int, list[str], int]:
     latencies: list[float] = []
     errors: list[str] = []
     size = 0
+    not_modified = 0
     per_client = requests // clients
 
     async def client() -> None:
-        nonlocal size
+        nonlocal size, not_modified
         headers = {"Authorization": f"Token {token}"}
+        etag = ""
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             for _ in range(per_client):
+                extra = {"If-None-Match": etag} if conditional and etag else {}
                 started = time.perf_counter()
-                response = await http.get("/api/v1/tasks/active/")
+                response = await http.get("/api/v1/tasks/active/", headers=extra)
                 latencies.append(time.perf_counter() - started)
+                if response.status_code == 304:
+                    not_modified += 1
+                    continue
                 if response.status_code != 200:
                     errors.append(f"{response.status_code}: {response.text[:200]}")
+                etag = response.headers.get("ETag", "")
                 size = len(response.content)
 
     await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, size, errors
+    return latencies, size, errors, not_modified
+
+
+def _server_cpu(gunicorn: subprocess.Popen[bytes]) -> float:
+    """CPU seconds used so far by gunicorn's workers."""
+    import psutil
+
+    total = 0.0
+    for worker in psutil.Process(gunicorn.pid).children():
+        times = worker.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -244,23 +269,35 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base, gunicorn)
-        asyncio.run(_load(base, token, clients * 5, clients))  # warm-up: connections, caches
-        started = time.perf_counter()
-        latencies, size, errors = asyncio.run(_load(base, token, requests, clients))
-        elapsed = time.perf_counter() - started
-        print(
-            f"base_api: GET /api/v1/tasks/active/ ({SELLBUY} sell/buy + {SPREADS} spreads, "
-            f"{INSTRUMENTS} instruments, {size / 1024:.0f} KiB JSON), gunicorn 2 workers, "
-            f"{clients} clients, {len(latencies)} requests"
-        )
-        print(f"base_api: {len(latencies) / elapsed:.1f} requests/s")
-        print(
-            f"base_api: latency p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, "
-            f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms, "
-            f"mean {statistics.fmean(latencies) * 1000:.1f} ms"
-        )
-        if errors:
-            print(f"base_api: {len(errors)} failed requests, first: {errors[0]}")
+        for name, conditional in (("unchanged", True), ("changed", False)):
+            # warm-up: connections, caches
+            asyncio.run(_load(base, token, clients * 5, clients, conditional=conditional))
+            cpu0 = _server_cpu(gunicorn)
+            started = time.perf_counter()
+            latencies, size, errors, not_modified = asyncio.run(
+                _load(base, token, requests, clients, conditional=conditional)
+            )
+            elapsed = time.perf_counter() - started
+            cpu = _server_cpu(gunicorn) - cpu0
+            how = (
+                f"If-None-Match: {not_modified} answers 304"
+                if conditional
+                else "no If-None-Match: every answer built"
+            )
+            print(
+                f"base_api [{name}]: GET /api/v1/tasks/active/ ({SELLBUY} sell/buy + {SPREADS} "
+                f"spreads, {INSTRUMENTS} instruments, {size / 1024:.0f} KiB JSON), gunicorn 2 "
+                f"workers, {clients} clients, {len(latencies)} requests; {how}"
+            )
+            print(
+                f"base_api [{name}]: {len(latencies) / elapsed:.1f} requests/s, "
+                f"latency p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, "
+                f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms, "
+                f"mean {statistics.fmean(latencies) * 1000:.1f} ms; "
+                f"server CPU {cpu / len(latencies) * 1000:.1f} ms per request"
+            )
+            if errors:
+                print(f"base_api [{name}]: {len(errors)} failed requests, first: {errors[0]}")
     finally:
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)

@@ -156,9 +156,13 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# A valid API token is checked against the database at most once per this many seconds per
+# worker process: a revoked token stops working within this time (trademan/api/authentication.py).
+API_TOKEN_CACHE_SECONDS = 10
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "trademan.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["trademan.api.permissions.CanUseApi"],

@@ -50,6 +50,7 @@ class BaseClient:
             timeout=timeout,
             transport=transport,
         )
+        self._active: tuple[str, ActiveTasks] | None = None  # ETag and the answer it names
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -69,10 +70,13 @@ class BaseClient:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
         allow_404: bool = False,
     ) -> httpx.Response:
         try:
-            response = await self._http.request(method, path, json=json, params=params)
+            response = await self._http.request(
+                method, path, json=json, params=params, headers=headers
+            )
         except httpx.TimeoutException as exc:
             raise BaseUnavailable(f"{method} {path}: timeout") from exc
         except httpx.HTTPError as exc:
@@ -155,11 +159,24 @@ class BaseClient:
     # -- tasks ----------------------------------------------------------------------------
 
     async def active_tasks(self) -> ActiveTasks:
-        body = await self._json("GET", "tasks/active/")
-        return ActiveTasks(
+        """A conditional GET: the last answer is kept with its ETag, and while the Base says
+        nothing changed (304) it is returned again without a body to send or parse."""
+        last = self._active
+        headers = {"If-None-Match": last[0]} if last else None
+        response = await self._request("GET", "tasks/active/", headers=headers)
+        if response.status_code == 304 and last is not None:
+            return last[1]
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise BaseUnavailable("GET tasks/active/: answer is not JSON") from exc
+        tasks = ActiveTasks(
             sellbuy=tuple(SellBuyTask.from_json(x) for x in body.get("sellbuy") or ()),
             spreads=tuple(Spread.from_json(x) for x in body.get("spreads") or ()),
         )
+        etag = response.headers.get("ETag")
+        self._active = (etag, tasks) if etag else None
+        return tasks
 
     async def create_sellbuy(
         self,
@@ -195,6 +212,16 @@ class BaseClient:
     async def spreads(self, *, active: bool | None = None) -> list[Spread]:
         params = {} if active is None else {"active": _param(active)}
         return [Spread.from_json(x) for x in await self._list("spreads/", params)]
+
+    async def spread(self, spread_id: int) -> Spread | None:
+        """One spread (active or not) by its own endpoint; None when the Base has no such id."""
+        response = await self._request("GET", f"spreads/{spread_id}/", allow_404=True)
+        if response.status_code == 404:
+            return None
+        try:
+            return Spread.from_json(response.json())
+        except ValueError as exc:
+            raise BaseUnavailable(f"GET spreads/{spread_id}/: answer is not JSON") from exc
 
     async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
         body = await self._json("PATCH", f"spreads/{spread_id}/", json={"active": active})

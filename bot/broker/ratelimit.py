@@ -128,16 +128,15 @@ class PriorityLock:
             self._locked = True
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (priority, next(self._arrivals), future)
-        heapq.heappush(self._waiters, entry)
+        heapq.heappush(self._waiters, (priority, next(self._arrivals), future))
         try:
             await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self.release()  # handed over just as we were cancelled: pass it on
-            else:
-                self._waiters.remove(entry)
-                heapq.heapify(self._waiters)
+            # else: our entry stays in the heap (or a release already popped it); `release`
+            # skips entries whose future is done, so there is nothing to remove (removing it
+            # here raced with a release in the same tick)
             raise
 
     def release(self) -> None:

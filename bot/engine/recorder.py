@@ -104,11 +104,11 @@ class BaseRecorder:
         try:
             async with asyncio.timeout(within):
                 await self.wait_flushed()
-            tasks = await self._base.active_tasks()
+            spread = await self._base.spread(spread_id)
         except (TimeoutError, BaseUnavailable, BaseRejected) as exc:
             log.warning("spread %s from the Base: %s", spread_id, exc)
             return None
-        return next((s for s in tasks.spreads if s.id == spread_id), None)
+        return spread if spread is not None and spread.active else None
 
     def mark_down(self) -> None:
         """A read elsewhere found the Base unreachable: report it and let the flusher probe."""

@@ -232,6 +232,11 @@ class FakeBase:
         self._wrote()
         return self._task_view(self.tasks[task_id])
 
+    async def spread(self, spread_id: int) -> Spread | None:
+        """This Base holds no spreads (see set_spread_active)."""
+        self._check("spread")
+        return None
+
     async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
         """This Base holds no spreads (tests/bot/engine/spreads/harness.py SpreadBase does)."""
         self._check("set_spread_active")

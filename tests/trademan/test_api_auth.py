@@ -128,12 +128,82 @@ def test_database_failure_is_503_unavailable(
 ) -> None:
     from django.db import OperationalError
 
-    from trademan.api.views import tasks as task_views
+    from trademan.api import active_tasks
 
     def down() -> Any:
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(task_views.selectors, "active_tasks", down)
+    monkeypatch.setattr(active_tasks, "change_version", down)
     response = api.get("/api/v1/tasks/active/")
     assert response.status_code == 503
     assert error_of(response)["code"] == "unavailable"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    from trademan.api import authentication
+
+    fake = _Clock()
+    monkeypatch.setattr(authentication.time, "monotonic", fake.monotonic)
+    authentication.forget_all()
+    return fake
+
+
+def test_a_rotated_token_stops_working_at_once(api: APIClient, clock: _Clock) -> None:
+    from trademan.base.services.accounts import rotate_bot_token
+
+    assert api.get("/api/v1/settings/").status_code == 200  # cached now
+    new = rotate_bot_token()
+    assert api.get("/api/v1/settings/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {new}")
+    assert api.get("/api/v1/settings/").status_code == 200
+
+
+def test_a_token_revoked_behind_the_cache_stops_working_within_the_documented_time(
+    api: APIClient, bot_token: str, clock: _Clock, settings: Any
+) -> None:
+    from django.db import connection
+
+    assert settings.API_TOKEN_CACHE_SECONDS == 10  # the time docs/base-api.md promises
+    assert api.get("/api/v1/settings/").status_code == 200
+    with connection.cursor() as cursor:  # no signal: another process, or raw SQL
+        cursor.execute("DELETE FROM authtoken_token WHERE key = %s", [bot_token])
+    clock.now += 9.9
+    assert api.get("/api/v1/settings/").status_code == 200  # still cached in this process
+    clock.now += 0.2
+    response = api.get("/api/v1/settings/")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "not_authenticated"
+
+
+def test_a_user_deactivated_without_signals_is_refused_after_the_cache_time(
+    api: APIClient, clock: _Clock
+) -> None:
+    assert api.get("/api/v1/tasks/active/").status_code == 200
+    get_user_model().objects.update(is_active=False)  # a bulk update: no signal
+    clock.now += 10.1
+    assert api.get("/api/v1/tasks/active/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once_when_saved(api: APIClient, clock: _Clock) -> None:
+    assert api.get("/api/v1/tasks/active/").status_code == 200
+    for user in get_user_model().objects.all():
+        user.is_active = False
+        user.save()
+    assert api.get("/api/v1/tasks/active/").status_code == 401
+
+
+def test_wrong_tokens_are_not_cached(anon: APIClient, clock: _Clock) -> None:
+    from trademan.api import authentication
+
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert anon.get("/api/v1/settings/").status_code == 401
+    assert authentication._cache == {}

@@ -73,11 +73,16 @@ def test_active_tasks_fixed_query_count(
     django_assert_num_queries: Any,
 ) -> None:
     make_tasks(n, share, future_far)
-    # token + 2 permission lookups + sellbuy, their open orders, spreads, their open orders
-    with django_assert_num_queries(7):
+    # token + 2 permission lookups (a new token: not cached yet) + the change counter +
+    # sellbuy, spreads, their instruments, their open orders
+    with django_assert_num_queries(8):
         response = api.get("/api/v1/tasks/active/")
     assert response.status_code == 200
     assert len(response.json()["sellbuy"]) == n
+    # the token is cached now; unchanged: the counter only
+    with django_assert_num_queries(1):
+        again = api.get("/api/v1/tasks/active/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("n", [1, 15])
@@ -91,7 +96,7 @@ def test_lists_fixed_query_count(
     make_tasks(n, share, future_far)
     with django_assert_num_queries(6):  # auth 3 + count + rows + their open orders
         api.get("/api/v1/sellbuy/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):  # the token is cached now
         api.get("/api/v1/spreads/")
 
 
@@ -213,7 +218,7 @@ def test_fast_rendering_equals_the_documented_serializers(
 
     from django.utils import timezone
 
-    from trademan.api import render
+    from trademan.api import active_tasks, render
     from trademan.api.serializers.tasks import ActiveTasksSerializer
     from trademan.base import selectors
     from trademan.base.services.fills import record_fill
@@ -231,6 +236,39 @@ def test_fast_rendering_equals_the_documented_serializers(
         price=Decimal("100.07"),
         executed_at=now,
     )
+    # a spread with fills on both legs (averages, average spread in roubles) and one with a
+    # ratio override
+    spread = Spread.objects.filter(active=True).first()
+    assert spread is not None
+    far_order = Order.objects.filter(spread=spread, status="sent").first()
+    assert far_order is not None
+    near_order = Order.objects.create(
+        client_order_id=uuid.uuid4(),
+        instrument=share,
+        spread=spread,
+        leg="near",
+        direction="buy",
+        order_type="limit",
+        price=Decimal("250.01"),
+        lots=10,
+        status="sent",
+    )
+    for filled, quantity, price in ((far_order, 1, "25123"), (near_order, 50, "250.013")):
+        record_fill(
+            client_order_id=filled.client_order_id,
+            trade_id="y",
+            quantity=quantity,
+            price=Decimal(price),
+            executed_at=now,
+        )
+    Spread.objects.create(
+        far=future_far,
+        near=share,
+        direction="buy",
+        amount=3,
+        target_price=Decimal("-12.5"),
+        ratio_override=Decimal("99.5"),
+    )
     sellbuy, spreads = selectors.active_tasks()
     with timezone.override(UTC):
         documented = json.loads(
@@ -238,4 +276,31 @@ def test_fast_rendering_equals_the_documented_serializers(
         )
     fast = json.loads(json.dumps(render.active_tasks(sellbuy, spreads)))
     assert fast == documented
+    assert json.loads(active_tasks.active_tasks_json()) == documented  # what the API sends
     assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])
+    assert any(s["average_spread"] is not None for s in fast["spreads"]), fast["spreads"]
+    assert any(s["ratio"] == "99.5" for s in fast["spreads"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-04 10:00:00.12+00", "2026-12-04T10:00:00.120000Z"),  # PostgreSQL
+        ("2026-12-04 10:00:00+00", "2026-12-04T10:00:00Z"),
+        ("2026-12-04 10:00:00.000001+00:00", "2026-12-04T10:00:00.000001Z"),
+        ("2026-12-04 10:00:00.120000", "2026-12-04T10:00:00.120000Z"),  # SQLite
+        ("2026-12-04 10:00:00", "2026-12-04T10:00:00Z"),
+        ("2026-12-04 13:00:00.5+03", "2026-12-04T10:00:00.500000Z"),  # not UTC: parsed
+        (None, None),
+    ],
+)
+def test_database_timestamps_become_the_api_text(text: str | None, expected: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from trademan.api.active_tasks import _stamp
+    from trademan.api.render import _time
+
+    assert _stamp(text) == expected
+    if text is not None:  # the same as parsing and formatting
+        parsed = datetime.fromisoformat(text)
+        assert _time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)) == expected

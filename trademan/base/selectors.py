@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from trademan.base.models import (
     FINAL_ORDER_STATUSES,
+    ChangeCounter,
     Instrument,
     Order,
     SellBuyTask,
@@ -38,6 +40,20 @@ def active_tasks() -> tuple[list[SellBuyTask], list[Spread]]:
         list(sellbuy_tasks().filter(active=True).order_by("created_at", "id")),
         list(spreads().filter(active=True).order_by("created_at", "id")),
     )
+
+
+def change_version() -> tuple[str, int]:
+    """(epoch, version) of the change counter: a new pair after every write that can change
+    the active tasks (see trademan.base.models.changes). One plain query: it is all a 304
+    costs, so the ORM's query building is skipped."""
+    table = ChangeCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT epoch, version FROM {table} ORDER BY id LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:  # emptied (e.g. a test flush): start again under a new epoch
+        counter, _created = ChangeCounter.objects.get_or_create(pk=1)
+        return counter.epoch, counter.version
+    return str(row[0]), int(row[1])
 
 
 def stop_lists() -> dict[str, list[Instrument]]:

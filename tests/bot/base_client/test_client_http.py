@@ -146,3 +146,39 @@ async def test_order_and_fill_bodies_follow_the_contract() -> None:
     assert record.price == Decimal("100.10") and record.status == "prepared"
     assert not result.created, "200 means the fill was already recorded"
     assert (result.executed, result.average_price) == (20, Decimal("100.05"))
+
+
+async def test_active_tasks_is_a_conditional_request() -> None:
+    seen: list[httpx.Request] = []
+    answers = [
+        httpx.Response(200, json={"sellbuy": [], "spreads": []}, headers={"ETag": '"v1"'}),
+        httpx.Response(304, headers={"ETag": '"v1"'}),
+        httpx.Response(200, json={"sellbuy": [], "spreads": []}, headers={"ETag": '"v2"'}),
+        httpx.Response(304, headers={"ETag": '"v2"'}),
+    ]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers[len(seen) - 1]
+
+    async with client_for(httpx.MockTransport(handle)) as client:
+        first = await client.active_tasks()
+        again = await client.active_tasks()
+        changed = await client.active_tasks()
+        same = await client.active_tasks()
+    assert "If-None-Match" not in seen[0].headers
+    assert [r.headers.get("If-None-Match") for r in seen[1:]] == ['"v1"', '"v1"', '"v2"']
+    assert again is first  # the kept answer, not parsed again
+    assert changed is not first and same is changed
+
+
+async def test_one_spread_is_read_by_its_own_endpoint() -> None:
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "No spread."}})
+
+    async with client_for(httpx.MockTransport(handle)) as client:
+        assert await client.spread(7) is None
+    assert seen == ["/api/v1/spreads/7/"]

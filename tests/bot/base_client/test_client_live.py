@@ -151,6 +151,46 @@ async def test_task_orders_and_fills_round_trip(client: BaseClient, sber_id: int
     assert settings.max_order_value > 0
 
 
+async def test_active_tasks_304_until_a_write_and_one_spread_by_id(
+    client: BaseClient, sber_id: int
+) -> None:
+    from trademan.base.models import Instrument, InstrumentKind, Spread
+
+    first = await client.active_tasks()
+    assert await client.active_tasks() is first  # 304: the kept answer
+    task = await client.create_sellbuy(
+        instrument_id=sber_id, direction="buy", amount=10, limit_price=None
+    )
+    changed = await client.active_tasks()
+    assert [t.id for t in changed.sellbuy] == [task.id]
+
+    def make_spread() -> int:
+        sber = Instrument.objects.get(pk=sber_id)
+        future = Instrument.objects.create(
+            figi="FUTSBRF",
+            uid="uid-srm7",
+            ticker="SRM7",
+            class_code="SPBFUT",
+            kind=InstrumentKind.FUTURE,
+            lot=1,
+            min_price_increment=Decimal(1),
+            min_price_increment_amount=Decimal(1),
+            basic_asset="SBER",
+            basic_asset_size=Decimal(100),
+            exchange="FORTS",
+        )
+        spread = Spread.objects.create(
+            far=future, near=sber, direction="sell", amount=1, target_price=Decimal(50)
+        )
+        return spread.pk
+
+    spread_id = await sync_to_async(make_spread)()
+    spread = await client.spread(spread_id)
+    assert spread is not None and spread.id == spread_id and spread.ratio == Decimal(100)
+    assert [s.id for s in (await client.active_tasks()).spreads] == [spread_id]
+    assert await client.spread(spread_id + 1000) is None
+
+
 async def test_catalogue_payload_is_accepted_by_the_base(client: BaseClient) -> None:
     share = BrokerInstrument(
         kind=InstrumentKind.SHARE,

@@ -3,7 +3,9 @@ books of many spreads) must not hold back placing, cancelling or checking an ord
 
 import asyncio
 
-from bot.broker.ratelimit import RateLimiter
+import pytest
+
+from bot.broker.ratelimit import PriorityLock, RateLimiter
 
 TIME_SCALE = 0.004  # a broker second lasts 4 ms
 
@@ -76,3 +78,20 @@ async def test_a_cancelled_waiter_in_the_global_queue_does_not_block_the_others(
     await asyncio.wait_for(asyncio.gather(holder, other), timeout=30)
     assert stuck.cancelled()
     await asyncio.wait_for(rl.acquire("OrdersService", "PostOrder"), timeout=30)
+
+
+async def test_a_waiter_cancelled_and_passed_over_in_the_same_tick_leaves_quietly() -> None:
+    """Regression: the waiter's future is cancelled, then the holder releases before the waiter
+    runs again; release skips the cancelled entry, so the waiter must not try to remove it (it
+    raised `ValueError: list.remove(x): x not in list`)."""
+    lock = PriorityLock()
+    await lock.acquire(1)
+    waiter = asyncio.create_task(lock.acquire(1))
+    await asyncio.sleep(0)  # the waiter is queued
+    waiter.cancel()
+    lock.release()  # before the waiter has run its cancellation handler
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    # the lock is free and still works for the next callers
+    await asyncio.wait_for(lock.acquire(0), 1)
+    lock.release()

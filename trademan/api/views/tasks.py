@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trademan.api import render
+from trademan.api import active_tasks
 from trademan.api.filters import SellBuyFilter, SpreadFilter
 from trademan.api.serializers.tasks import (
     ActiveSerializer,
@@ -20,12 +21,12 @@ from trademan.base.services import tasks as task_services
 
 
 class ActiveTasksView(APIView):
-    """Everything the engine needs in one request; a fixed number of queries."""
+    """Everything the engine needs in one request; a fixed number of queries. Conditional:
+    send the last answer's ETag in If-None-Match and get 304 while nothing changed."""
 
-    @extend_schema(responses=ActiveTasksSerializer)
-    def get(self, request: Request) -> Response:
-        sellbuy, spreads = selectors.active_tasks()
-        return Response(render.active_tasks(sellbuy, spreads))
+    @extend_schema(responses={200: ActiveTasksSerializer, 304: None})
+    def get(self, request: Request) -> HttpResponse:
+        return active_tasks.response(request)
 
 
 class SellBuyListView(generics.ListAPIView):

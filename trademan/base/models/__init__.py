@@ -1,5 +1,6 @@
 """Models of the Base. Writes go through trademan.base.services; reads through selectors."""
 
+from trademan.base.models.changes import ChangeCounter
 from trademan.base.models.choices import (
     FINAL_ORDER_STATUSES,
     Direction,
@@ -21,6 +22,7 @@ from trademan.base.models.trading_settings import TradingSettings
 
 __all__ = [
     "FINAL_ORDER_STATUSES",
+    "ChangeCounter",
     "Direction",
     "Fill",
     "Instrument",

@@ -218,6 +218,10 @@ class SpreadBase(FakeBase):
         self._wrote()
         return self.spread_view(spread_id)
 
+    async def spread(self, spread_id: int) -> Spread | None:
+        self._check("spread")
+        return self.spread_view(spread_id) if spread_id in self.spreads else None
+
     async def active_tasks(self) -> ActiveTasks:
         base = await super().active_tasks()
         spreads = tuple(self.spread_view(i) for i, t in self.spreads.items() if t.active)
