@@ -180,6 +180,7 @@ class TapeWriter:
         return self.folder / f"{day}{fmt.SUFFIX}"
 
     def _append(self, day: str, block: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         with open(self._path(day), "ab") as out:
             out.write(block)
             out.flush()

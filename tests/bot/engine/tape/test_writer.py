@@ -37,7 +37,6 @@ def writer(tmp_path: Path, **kw: object) -> TapeWriter:
 
 def test_books_and_last_prices_come_back_as_written(tmp_path: Path) -> None:
     tape = writer(tmp_path, depth=2)
-    tape.folder.mkdir(parents=True)
     tape.put(book("280.15", "280.20"))
     tape.put(LastPrice("uid-sber", "BBG004730N88", Decimal("280.17"), T0))  # no ticker: learnt
     assert tape.flush() == 2
@@ -55,7 +54,6 @@ def test_books_and_last_prices_come_back_as_written(tmp_path: Path) -> None:
 
 def test_a_crash_mid_write_loses_only_the_member_being_written(tmp_path: Path) -> None:
     tape = writer(tmp_path)
-    tape.folder.mkdir(parents=True)
     sizes = []
     for second in range(3):  # three flushes = three seconds of recording
         tape.put(book(f"28{second}.00", f"28{second}.05"))
@@ -73,7 +71,6 @@ def test_a_crash_mid_write_loses_only_the_member_being_written(tmp_path: Path) -
 
 def test_the_size_cap_stops_recording_and_counts_what_it_refused(tmp_path: Path) -> None:
     tape = writer(tmp_path, max_bytes=600)
-    tape.folder.mkdir(parents=True)
     for i in range(20):
         tape.put(book(f"{100 + i}.00", f"{100 + i}.05"))
         tape.flush()
