@@ -417,10 +417,21 @@ async def post_replay(request: web.Request) -> dict[str, Any]:
         moment = upcoming if upcoming is not None else sim.clock.now()
     else:
         raise ControlError('give {"next": true} or {"until": RFC 3339 time}')
-    if moment > sim.clock.now():
-        sim.clock.set(moment)
-    sim.after_clock_change()
-    return {"time": timestamp(sim.clock.now()), **replay.describe()}
+    changed: list[str] = []
+
+    def note(order: Order) -> None:
+        if order.request_id not in changed:
+            changed.append(order.request_id)
+
+    sim.exchange.order_listeners.append(note)
+    try:
+        if moment > sim.clock.now():
+            sim.clock.set(moment)
+        sim.after_clock_change()
+    finally:
+        sim.exchange.order_listeners.remove(note)
+    # the orders this move changed (filled by the replayed books), by request id
+    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
 
 
 ROUTES = [
