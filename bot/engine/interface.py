@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
+
+if TYPE_CHECKING:
+    from bot.engine.tape.whatif import WhatIfResult
 
 __all__ = [
     "CatalogueUpdate",
@@ -127,6 +130,11 @@ class Trader(Protocol):
         ...
 
     async def update_catalogue(self) -> CatalogueUpdate: ...
+
+    async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
+        """/whatif: spread `spread_id` with `target` replayed over the last `days` recorded days
+        (bot.engine.tape). UserError 'tape.*' when it cannot run."""
+        ...
 
     async def wait_idle(self) -> None:
         """Return when no job is running (console --exit-on-eof and tests)."""

@@ -65,6 +65,9 @@ from bot.engine.spreads import job as spread_job
 from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
+from bot.engine.tape.policy import TapeOptions
+from bot.engine.tape.service import TapeService
+from bot.engine.tape.whatif import WhatIfResult
 from bot.engine.tinvest_port import TInvestPort
 
 log = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ class Engine:
         options: EngineOptions | None = None,
         spread_tuning: SpreadTuning | None = None,
         spread_stop_timeout: float = SPREAD_STOP_TIMEOUT,
+        tape: TapeOptions | None = None,
     ) -> None:
         self._broker = as_port(broker)
         self._base = base
@@ -150,6 +154,8 @@ class Engine:
             account_id=account_id,
         )
         self._hook_rate_limits(broker)
+        # the market recorder (bot.engine.tape) and /whatif
+        self.tape = TapeService(broker, base, state_dir, tape)
         self._spread_tuning = spread_tuning
         self._spread_stop_timeout = spread_stop_timeout
         # one order-state stream per engine: it feeds the sell/buy jobs' watcher and the spreads
@@ -190,6 +196,7 @@ class Engine:
             return
         self._started = True
         self._recorder.start()
+        self.tape.start()
         if self._broker.has_order_stream:
             self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
@@ -317,6 +324,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
         await self._recorder.close()
+        await self.tape.close()
         await self._orders.close()
         await self._feeds.close()
 
@@ -521,6 +529,9 @@ class Engine:
             raise UserError(
                 text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
             ) from exc
+
+    async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
+        return await self.tape.whatif(spread_id, target, days)
 
     async def update_catalogue(self) -> CatalogueUpdate:
         self._require_base()

@@ -21,6 +21,7 @@ from bot.telegram.routers import (
     sellbuy,
     spreads,
     stop,
+    tape,
     tasks,
 )
 from bot.texts import Texts
@@ -38,6 +39,7 @@ MENU = (
     "dump",
     "spreads",
     "sprices",
+    "whatif",
     "update",
 )
 
@@ -71,6 +73,7 @@ def create_dispatcher(
         catalogue.make_router(),
         sellbuy.make_router(),
         spreads.make_router(),
+        tape.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -20,6 +20,8 @@ TEXTS: dict[str, str] = {
         "/dump TICKER — close the position in TICKER\n"
         "/spreads — run every active spread from the Base\n"
         "/sprices — spread prices now, both directions, or when trading opens\n"
+        "/whatif N TARGET [DAYS] — spread N with that target over the recorded days: what "
+        "would have filled, when, at what average\n"
         "/update — refresh the instrument catalogue from the broker\n"
         "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
     ),
@@ -35,6 +37,7 @@ TEXTS: dict[str, str] = {
     "menu.dump": "close a position: /dump TICKER",
     "menu.spreads": "run the active spreads",
     "menu.sprices": "spread prices now, both directions",
+    "menu.whatif": "a spread's target on recorded days: N TARGET [DAYS]",
     "menu.update": "refresh the instrument catalogue",
     "mode.paper": "paper trading against the simulator",
     "mode.live": "LIVE trading",

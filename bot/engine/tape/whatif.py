@@ -560,3 +560,12 @@ def _collect(seen: list[events.Event], result: WhatIfResult) -> None:
             result.filled = event.executed
             result.average_spread = event.average_spread
             result.outcome = event.outcome
+    # a far fill's spread is known once it is hedged: give it the average after its hedge
+    waiting: list[int] = []
+    for index, fill in enumerate(result.fills):
+        if fill.leg == "far":
+            waiting.append(index)
+        elif fill.average_spread is not None:
+            for far in waiting:
+                result.fills[far] = replace(result.fills[far], average_spread=fill.average_spread)
+            waiting = []

@@ -22,6 +22,7 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "dump",
         "spreads",
         "sprices",
+        "whatif",
         "update",
     ]
 
