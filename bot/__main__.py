@@ -1,4 +1,5 @@
-"""`python -m bot run` (Telegram long polling) or `python -m bot console [--exit-on-eof]`."""
+"""`python -m bot run` (Telegram long polling), `python -m bot console [--exit-on-eof]` or
+`python -m bot whatif N TARGET [DAYS]` (a spread's target over the recorded days)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="stop the jobs and exit at end of input (default: wait until every job finished)",
     )
+    whatif = commands.add_parser(
+        "whatif",
+        help="spread N with TARGET over the last DAYS recorded days (like /whatif); needs the "
+        "Base, not the broker",
+    )
+    whatif.add_argument("args", nargs="*", metavar="N TARGET [DAYS]")
     return parser.parse_args(argv)
 
 
@@ -42,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config()
+        if args.command == "whatif":
+            setup_logging(config, console=True)
+            from bot.whatif_cli import run_whatif_cli
+
+            return asyncio.run(run_whatif_cli(config, args.args))
         config.check_broker()
         if args.command == "run":
             config.check_telegram()

@@ -121,6 +121,7 @@ async def build_app(config: BotConfig, notifier: Notifier) -> App:
         account_id=account_id,
         mode=config.trademan_mode,
         state_dir=config.bot_state_dir,
+        tape=config.tape_options(),
     )
     app = App(engine, broker, base, account_id)
     try:

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.engine.tape.policy import TapeOptions
+
 Mode = Literal["paper", "live"]
 Language = Literal["ru", "en"]
 
@@ -49,6 +51,11 @@ class BotConfig(BaseSettings):
     tinvest_app_name: str = "trademan"
     log_level: str = "INFO"
     bot_state_dir: Path = Path("var/bot")
+    # the market recorder (bot/engine/tape): on/off, book levels kept, size cap, retention
+    tape_enabled: bool = True
+    tape_depth: Literal[1, 10, 20, 30, 40, 50] = 10
+    tape_max_mb: int = Field(default=500, ge=1)
+    tape_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("telegram_owner_ids", mode="before")
     @classmethod
@@ -158,7 +165,15 @@ class BotConfig(BaseSettings):
             f"telegram_api={self.telegram_api_url or 'default'} base_url={self.base_url} "
             f"base_token={secret(self.base_token)} tinvest_token={secret(self.tinvest_token)} "
             f"account={self.tinvest_account_id or '-'} rest={self.rest_url} ws={self.ws_url} "
-            f"state_dir={self.bot_state_dir}"
+            f"state_dir={self.bot_state_dir} tape={'on' if self.tape_enabled else 'off'}"
+        )
+
+    def tape_options(self) -> TapeOptions:
+        return TapeOptions(
+            enabled=self.tape_enabled,
+            depth=self.tape_depth,
+            max_bytes=self.tape_max_mb * 1024 * 1024,
+            retention_days=self.tape_retention_days,
         )
 
 

@@ -9,11 +9,13 @@ import logging
 import signal
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import SimConfig
+from simulator.replay import parse_speed
 
 
 def parse_args(argv: list[str] | None = None) -> SimConfig:
@@ -43,7 +45,26 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         default=None,
         help="freeze the clock at this RFC 3339 time (moves only via the control API)",
     )
+    p.add_argument(
+        "--replay",
+        default=None,
+        metavar="FILE_OR_FOLDER",
+        help="replay a market recording (a tape day file or folder) instead of the random walk "
+        "for the instruments it holds; the clock starts at the recording's start",
+    )
+    p.add_argument(
+        "--speed",
+        default="1",
+        help="replay speed: a factor of real time (1, 10, 0.5), max (as fast as possible) or "
+        "step (the clock moves only through the control API)",
+    )
     a = p.parse_args(argv)
+    try:
+        speed = parse_speed(a.speed)
+    except ValueError:
+        p.error(f"--speed: {a.speed!r} is not a positive number, max or step")
+    if a.replay and not Path(a.replay).exists():
+        p.error(f"--replay: {a.replay} does not exist")
     start = datetime.fromisoformat(a.start_time.replace("Z", "+00:00")) if a.start_time else None
     return SimConfig(
         host=a.host,
@@ -57,6 +78,8 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         money=Decimal(a.money),
         ping_interval=a.ping_interval,
         start_time=start,
+        replay=a.replay,
+        replay_speed=speed,
     )
 
 
@@ -70,6 +93,8 @@ async def serve(config: SimConfig) -> None:
     print(f"simulator streams  ws://{config.host}:{config.port}/ws", flush=True)
     print(f"simulator control  {base}/control/", flush=True)
     print(f"account {config.account_id}, seed {config.seed}", flush=True)
+    if config.replay:
+        print(f"replaying {config.replay} at speed {config.replay_speed}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from simulator import control, counters, rest
+from simulator import control, counters, replay, rest
 from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.errors import ApiError
@@ -63,6 +63,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
                 sim.after_clock_change()
 
     tasks = [asyncio.create_task(tick())]
+    if sim.replay is not None and sim.replay.speed != "step":
+        tasks.append(asyncio.create_task(replay.drive(sim)))
     if sim.config.walk_interval > 0:
         tasks.append(asyncio.create_task(walk()))
     yield

@@ -26,3 +26,9 @@ class SimConfig:
     ping_interval: float = 120.0
     #: Start the simulated clock frozen at this moment (tests); ``None`` = follow the wall clock.
     start_time: datetime | None = None
+    #: A market recording (a tape day file or folder) to replay instead of the random walk for
+    #: the instruments it holds; ``None`` = no replay.
+    replay: str | None = None
+    #: Replay speed: a factor of real time ("10"), "max" (as fast as possible) or "step" (the
+    #: clock moves only through the control API).
+    replay_speed: str = "1"

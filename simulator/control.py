@@ -392,6 +392,48 @@ async def post_instrument(request: web.Request) -> dict[str, Any]:
     return instrument_json(sim, inst)
 
 
+async def get_replay(request: web.Request) -> dict[str, Any]:
+    sim = _sim(request)
+    if sim.replay is None:
+        raise ControlError("no replay (start the simulator with --replay)", 404)
+    return {"time": timestamp(sim.clock.now()), **sim.replay.describe()}
+
+
+async def post_replay(request: web.Request) -> dict[str, Any]:
+    """Move the clock to the next recorded moment (``{"next": true}``) or to ``until``; every
+    record due is applied."""
+    sim = _sim(request)
+    body = await _body(request)
+    replay = sim.replay
+    if replay is None:
+        raise ControlError("no replay (start the simulator with --replay)", 404)
+    if "until" in body:
+        try:
+            moment = parse_timestamp(body["until"], 30009)
+        except ApiError as exc:
+            raise ControlError(f"until: not a timestamp: {body['until']!r}") from exc
+    elif body.get("next"):
+        upcoming = replay.next_time
+        moment = upcoming if upcoming is not None else sim.clock.now()
+    else:
+        raise ControlError('give {"next": true} or {"until": RFC 3339 time}')
+    changed: list[str] = []
+
+    def note(order: Order) -> None:
+        if order.request_id not in changed:
+            changed.append(order.request_id)
+
+    sim.exchange.order_listeners.append(note)
+    try:
+        if moment > sim.clock.now():
+            sim.clock.set(moment)
+        sim.after_clock_change()
+    finally:
+        sim.exchange.order_listeners.remove(note)
+    # the orders this move changed (filled by the replayed books), by request id
+    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
+
+
 ROUTES = [
     ("GET", "state", get_state),
     ("POST", "reset", post_reset),
@@ -406,6 +448,8 @@ ROUTES = [
     ("POST", "account", post_account),
     ("GET", "instrument", get_instrument),
     ("POST", "instrument", post_instrument),
+    ("GET", "replay", get_replay),
+    ("POST", "replay", post_replay),
 ]
 
 

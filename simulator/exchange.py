@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from simulator.accounts import COMMISSION_RATE, Account
 from simulator.clock import SimClock
@@ -44,6 +45,9 @@ from simulator.orders import (
     StopOrder,
 )
 from simulator.sessions import MOSCOW, Calendar, SessionMode, accepts, is_open
+
+if TYPE_CHECKING:
+    from simulator.replay import Replay
 
 ID_NAMESPACE = uuid.UUID("0d3f2f8e-7a55-4b1e-8a51-9f0e3c6d2b11")
 
@@ -90,6 +94,8 @@ class Exchange:
         self.market_listeners: list[MarketListener] = []
         self._seq = 0
         self._trade_seq = 0
+        #: a market recording driving some books (simulator.replay); applied as the clock moves
+        self.replay: Replay | None = None
         self._trading_date = now.astimezone(MOSCOW).date()
         self.open_account(config.account_id, "Simulator", config.money)
 
@@ -528,6 +534,12 @@ class Exchange:
                 order.status = CANCELLED
                 order.message = "Cancelled at the end of the trading session"
                 self._order_changed(order)
+        if self.replay is not None:
+            self.replay.apply_until(self, now)
+
+    def replayed_change(self, instruments: list[Instrument], market_traded: bool) -> None:
+        """A replayed book or trade: resting orders and stops react, streams are told."""
+        self._after_trades(instruments, market_traded=market_traded)
 
     def step(self, steps: int = 1) -> None:
         """Advance the random walk; resting orders and stops react to each step."""

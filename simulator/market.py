@@ -78,6 +78,8 @@ class Market:
         self.catalogue = catalogue
         self.rng = random.Random(f"walk:{seed}")
         self.quotes: dict[str, Quote] = {}
+        #: uids whose books follow a replayed recording (simulator.replay): the walk skips them
+        self.replayed: set[str] = set()
         for inst in catalogue.all:
             price = inst.ref_price
             self.quotes[inst.uid] = Quote(inst, price, price, now, price, Book())
@@ -92,15 +94,21 @@ class Market:
     def step(self, now: datetime) -> list[Instrument]:
         """One walk step for every instrument; returns the instruments whose data changed."""
         for share in self.catalogue.shares:
+            if share.uid in self.replayed:
+                continue
             quote = self.quotes[share.uid]
             factor = Decimal(str(round(math.exp(self.rng.gauss(0.0, STEP_SIGMA)), 9)))
             quote.mid = share.round_price(quote.mid * factor)
         for fut in self.catalogue.futures:
+            if fut.uid in self.replayed:
+                continue
             quote = self.quotes[fut.uid]
             quote.basis = quote.basis * 0.9 + self.rng.gauss(0.0, BASIS_SIGMA)
             quote.mid = self.fair_price(fut, quote.basis, now)
         changed = []
         for quote in self.quotes.values():
+            if quote.instrument.uid in self.replayed:
+                continue
             low, high = price_limits(quote.instrument, quote.close_price)
             quote.mid = min(max(quote.mid, low), high)  # the exchange's price band holds
             self._rebuild(quote, now)

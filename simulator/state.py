@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 
@@ -14,14 +16,21 @@ from simulator.counters import RequestCounter
 from simulator.exchange import Exchange
 from simulator.faults import Faults
 from simulator.ratelimit import RateLimiter
+from simulator.replay import Replay, attach
 from simulator.stream import StreamHub
 
 
 class Simulator:
     def __init__(self, config: SimConfig, clock: SimClock | None = None) -> None:
         self.config = config
-        self.clock = clock or SimClock(config.start_time)
+        # a replay starts the clock (frozen; the replay moves it) at the recording's start
+        self.replay: Replay | None = None
+        if config.replay:
+            self.replay = Replay.load(Path(config.replay), config.replay_speed)
+        self.clock = clock or SimClock(self._start())
         self.exchange = Exchange(config, self.clock)
+        if self.replay is not None:
+            attach(self.exchange, self.replay)
         self.api = BrokerApi(self.exchange)
         self.limiter = RateLimiter(config.rate_scale)
         self.faults = Faults(seed=config.seed)
@@ -41,13 +50,22 @@ class Simulator:
         if seed is not None:
             self.config.seed = seed
         self.streams.disconnect_all()
-        self.clock = SimClock(self.config.start_time)
+        if self.replay is not None:
+            self.replay = Replay(self.replay.records, self.replay.speed)
+        self.clock = SimClock(self._start())
         self.exchange = Exchange(self.config, self.clock)
+        if self.replay is not None:
+            attach(self.exchange, self.replay)
         self.api = BrokerApi(self.exchange)
         self.limiter = RateLimiter(self.config.rate_scale)
         self.faults = Faults(seed=self.config.seed)
         self.requests.reset()
         self.streams.attach(self.exchange)
+
+    def _start(self) -> datetime | None:
+        if self.config.start_time is None and self.replay is not None:
+            return self.replay.start
+        return self.config.start_time
 
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)

@@ -350,6 +350,8 @@ class TradingSettings:
     max_bulk_value: Decimal = Decimal(50000000)
     max_position_value: Decimal = Decimal(20000000)
     bulk_confirm_threshold: int = 50
+    #: tickers the market recorder records besides the instruments of running jobs
+    tape_watchlist: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Json) -> TradingSettings:
@@ -366,4 +368,5 @@ class TradingSettings:
             bulk_confirm_threshold=int(
                 data.get("bulk_confirm_threshold", default.bulk_confirm_threshold)
             ),
+            tape_watchlist=tuple(str(t) for t in data.get("tape_watchlist") or ()),
         )

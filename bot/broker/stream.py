@@ -59,8 +59,11 @@ class StreamSettings:
 class Subscription(Generic[T]):
     """An async iterator of the newest value. `close()` (or `async with`) unsubscribes."""
 
-    def __init__(self, key: str, on_close: Callable[[Subscription[T]], None]) -> None:
+    def __init__(
+        self, key: str, on_close: Callable[[Subscription[T]], None], *, poll: bool = True
+    ) -> None:
         self.key = key
+        self.poll = poll  # False: fed by the stream only, never by the polling fallback
         self._latest: T | None = None
         self._ready = asyncio.Event()
         self._closed = False
@@ -334,14 +337,20 @@ class MarketDataStream(_Reconnecting):
         self._books: dict[tuple[str, int], _BookSub] = {}
         self._prices: dict[str, list[Subscription[LastPrice]]] = {}
         self._aliases: dict[str, str] = {}  # figi/uid/ticker_class -> requested id
+        # called with every book and last price the stream delivers (the market recorder);
+        # a tap must return at once and never raise
+        self.taps: list[Callable[[OrderBook | LastPrice], None]] = []
 
     # ---- public
 
-    def subscribe_order_book(self, instrument_id: str, depth: int = 10) -> Subscription[OrderBook]:
-        """Order books of one instrument (figi, uid or ticker_classCode) as they change."""
+    def subscribe_order_book(
+        self, instrument_id: str, depth: int = 10, *, poll: bool = True
+    ) -> Subscription[OrderBook]:
+        """Order books of one instrument (figi, uid or ticker_classCode) as they change.
+        `poll=False`: from the stream only (no GetOrderBook while the stream is down)."""
         key = (instrument_id, depth)
         entry = self._books.get(key)
-        sub: Subscription[OrderBook] = Subscription(instrument_id, self._drop_book(key))
+        sub: Subscription[OrderBook] = Subscription(instrument_id, self._drop_book(key), poll=poll)
         if entry is None:
             deeper = any(i == instrument_id and d > depth for i, d in self._books)
             entry = self._books[key] = _BookSub(instrument_id, depth)
@@ -351,9 +360,11 @@ class MarketDataStream(_Reconnecting):
         self.start()
         return sub
 
-    def subscribe_last_price(self, instrument_id: str) -> Subscription[LastPrice]:
+    def subscribe_last_price(
+        self, instrument_id: str, *, poll: bool = True
+    ) -> Subscription[LastPrice]:
         subs = self._prices.get(instrument_id)
-        sub: Subscription[LastPrice] = Subscription(instrument_id, self._drop_price)
+        sub: Subscription[LastPrice] = Subscription(instrument_id, self._drop_price, poll=poll)
         if subs is None:
             subs = self._prices[instrument_id] = []
             self._later(lambda: self._send_prices(SUBSCRIBE, [instrument_id]))
@@ -473,6 +484,7 @@ class MarketDataStream(_Reconnecting):
             except BrokerError as exc:
                 log.warning("bad order book in the stream: %s", exc)
                 return
+            self._tap(book)
             names = self._route(book.figi, book.instrument_uid, book.ticker, book.class_code)
             for (ident, depth), entry in self._books.items():
                 if ident in names and (not book.depth or depth <= book.depth):
@@ -487,6 +499,7 @@ class MarketDataStream(_Reconnecting):
             except BrokerError as exc:
                 log.warning("bad last price in the stream: %s", exc)
                 return
+            self._tap(price)
             names = self._route(price.figi, price.instrument_uid, price.ticker, price.class_code)
             for ident, price_subs in self._prices.items():
                 if ident in names:
@@ -498,6 +511,13 @@ class MarketDataStream(_Reconnecting):
             pass  # liveness only: any message resets the idle timer
         elif "code" in data or "error" in data:
             log.warning("market-data stream error: %s", _safe(str(data), self.config.token)[:300])
+
+    def _tap(self, item: OrderBook | LastPrice) -> None:
+        for tap in self.taps:
+            try:
+                tap(item)
+            except Exception:  # a recorder never breaks trading
+                log.exception("market-data tap failed")
 
     def _learn_aliases(self, data: dict[str, Any]) -> None:
         body = parse._obj(
@@ -525,11 +545,13 @@ class MarketDataStream(_Reconnecting):
         assert self.client is not None
         client = self.client
         for (ident, depth), entry in list(self._books.items()):
+            if not any(sub.poll for sub in entry.subs):
+                continue  # stream-only (the recorder's watchlist): no extra requests
             book = await client.get_order_book(ident, depth)
             for sub in entry.subs:
                 sub.push(book)
-        if self._prices:
-            wanted = list(self._prices)
+        wanted = [i for i, subs in self._prices.items() if any(sub.poll for sub in subs)]
+        if wanted:
             for price in await client.get_last_prices(wanted):
                 names = self._route(
                     price.figi, price.instrument_uid, price.ticker, price.class_code

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
 from bot.engine.scanners.report import DividendReport, ScanReport
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
+
+if TYPE_CHECKING:
+    from bot.engine.tape.whatif import WhatIfResult
 
 __all__ = [
     "CatalogueUpdate",
@@ -138,6 +141,10 @@ class Trader(Protocol):
 
     async def dividend_scan(self, top: int = 50) -> DividendReport:
         """/dscan: the dividends futures prices imply, the `top` highest yields first."""
+
+    async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
+        """/whatif: spread `spread_id` with `target` replayed over the last `days` recorded days
+        (bot.engine.tape). UserError 'tape.*' when it cannot run."""
         ...
 
     async def wait_idle(self) -> None:

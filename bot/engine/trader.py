@@ -67,6 +67,9 @@ from bot.engine.spreads import job as spread_job
 from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
+from bot.engine.tape.policy import TapeOptions
+from bot.engine.tape.service import TapeService
+from bot.engine.tape.whatif import WhatIfResult
 from bot.engine.tinvest_port import TInvestPort
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,7 @@ class Engine:
         options: EngineOptions | None = None,
         spread_tuning: SpreadTuning | None = None,
         spread_stop_timeout: float = SPREAD_STOP_TIMEOUT,
+        tape: TapeOptions | None = None,
     ) -> None:
         self._broker = as_port(broker)
         self._base = base
@@ -155,6 +159,8 @@ class Engine:
             self._broker, base, self._clock, on_base_down=self._recorder.mark_down
         )
         self._hook_rate_limits(broker)
+        # the market recorder (bot.engine.tape) and /whatif
+        self.tape = TapeService(broker, base, state_dir, tape)
         self._spread_tuning = spread_tuning
         self._spread_stop_timeout = spread_stop_timeout
         # one order-state stream per engine: it feeds the sell/buy jobs' watcher and the spreads
@@ -195,6 +201,7 @@ class Engine:
             return
         self._started = True
         self._recorder.start()
+        self.tape.start()
         if self._broker.has_order_stream:
             self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
@@ -322,6 +329,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
         await self._recorder.close()
+        await self.tape.close()
         await self._orders.close()
         await self._feeds.close()
 
@@ -534,6 +542,9 @@ class Engine:
     async def dividend_scan(self, top: int = 50) -> DividendReport:
         self._require_base()
         return await self.scanners.dividend_scan(top)
+
+    async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
+        return await self.tape.whatif(spread_id, target, days)
 
     async def update_catalogue(self) -> CatalogueUpdate:
         self._require_base()

@@ -24,6 +24,7 @@ from bot.telegram.routers import (
     sellbuy,
     spreads,
     stop,
+    tape,
     tasks,
 )
 from bot.texts import Texts
@@ -43,6 +44,7 @@ MENU = (
     "sprices",
     "scan",
     "dscan",
+    "whatif",
     "update",
 )
 
@@ -80,6 +82,7 @@ def create_dispatcher(
         sellbuy.make_router(),
         spreads.make_router(),
         scan.make_router(),
+        tape.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -20,6 +20,8 @@ TEXTS: dict[str, str] = {
         "/dump TICKER — close the position in TICKER\n"
         "/spreads — run every active spread from the Base\n"
         "/sprices — spread prices now, both directions, or when trading opens\n"
+        "/whatif N TARGET [DAYS] — spread N with that target over the recorded days: what "
+        "would have filled, when, at what average\n"
         "/update — refresh the instrument catalogue from the broker\n"
         "/scan [RATE] — spread pairs beating RATE % a year on margin, e.g. /scan 7.5\n"
         "/dscan [N] — dividends implied by futures, top N (default 50)\n"
@@ -37,6 +39,7 @@ TEXTS: dict[str, str] = {
     "menu.dump": "close a position: /dump TICKER",
     "menu.spreads": "run the active spreads",
     "menu.sprices": "spread prices now, both directions",
+    "menu.whatif": "a spread's target on recorded days: N TARGET [DAYS]",
     "menu.update": "refresh the instrument catalogue",
     "menu.scan": "spread pairs beating a rate: /scan [RATE]",
     "menu.dscan": "dividends implied by futures: /dscan [N]",

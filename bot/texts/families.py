@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.texts import scan
+from bot.texts import scan, tape
 
-FAMILIES: tuple[ModuleType, ...] = (scan,)
+FAMILIES: tuple[ModuleType, ...] = (scan, tape)

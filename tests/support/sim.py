@@ -196,12 +196,16 @@ async def running_simulator(
     account_id: str = "sim-account-1",
     money: Decimal = Decimal(10_000_000),
     clock: SimClock | None = None,
+    replay: str | None = None,
+    replay_speed: str = "step",
 ) -> AsyncIterator[SimHandle]:
     """Start the simulator on 127.0.0.1:<random port>; stop it on exit.
 
     ``clock`` injects a ``simulator.clock.SimClock`` the test keeps and moves directly
     (``clock.advance(seconds)``, ``clock.set(moment)``); otherwise the clock is frozen at
     ``start_time`` (``None``: the wall clock) and moves through ``advance_clock``/``set_clock``.
+    ``replay`` replays a market recording (``start_time=None`` starts at the recording's start;
+    ``replay_speed`` "step": the clock moves only through the control API).
     """
     config = SimConfig(
         host="127.0.0.1",
@@ -215,6 +219,8 @@ async def running_simulator(
         money=money,
         ping_interval=ping_interval,
         start_time=start_time,
+        replay=replay,
+        replay_speed=replay_speed,
     )
     app = create_app(config, clock)
     runner = web.AppRunner(app, access_log=None)

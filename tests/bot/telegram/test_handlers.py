@@ -24,6 +24,7 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "sprices",
         "scan",
         "dscan",
+        "whatif",
         "update",
     ]
 

@@ -14,6 +14,7 @@ from trademan.base.services.rules import fmt
 class TradingSettingsSerializer(serializers.ModelSerializer):
     long_levels = serializers.SerializerMethodField()
     short_levels = serializers.SerializerMethodField()
+    tape_watchlist = serializers.SerializerMethodField()
     stop_sum = DecimalString()
     scan_rate = DecimalString()
     max_order_value = DecimalString()
@@ -32,6 +33,7 @@ class TradingSettingsSerializer(serializers.ModelSerializer):
             "max_bulk_value",
             "max_position_value",
             "bulk_confirm_threshold",
+            "tape_watchlist",
             "updated_at",
         )
         read_only_fields = fields
@@ -43,6 +45,10 @@ class TradingSettingsSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_long_levels(self, obj: TradingSettings) -> list[str]:
         return self._levels(obj.long_level_list)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tape_watchlist(self, obj: TradingSettings) -> list[str]:
+        return obj.tape_watchlist_list
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_short_levels(self, obj: TradingSettings) -> list[str]:

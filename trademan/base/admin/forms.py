@@ -76,4 +76,5 @@ class TradingSettingsForm(ServiceRulesForm):
             "max_bulk_value",
             "max_position_value",
             "bulk_confirm_threshold",
+            "tape_watchlist",
         )

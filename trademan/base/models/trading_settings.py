@@ -16,6 +16,12 @@ def parse_levels(text: str) -> list[Decimal]:
     return [Decimal(part.strip()) for part in text.replace(";", ",").split(",") if part.strip()]
 
 
+def parse_tickers(text: str) -> list[str]:
+    """'sber, GAZP; SRZ6' -> ['SBER', 'GAZP', 'SRZ6'] (each once, in order)."""
+    parts = [part.strip().upper() for part in text.replace(";", ",").split(",")]
+    return list(dict.fromkeys(part for part in parts if part))
+
+
 class TradingSettings(models.Model):
     """The single record of trading settings (pk=1), edited in the admin, read by the bot."""
 
@@ -44,6 +50,16 @@ class TradingSettings(models.Model):
         default=50,
         help_text=_("A bulk plan with more orders than this asks for confirmation."),
     )
+    tape_watchlist = models.CharField(
+        _("market recorder watchlist"),
+        max_length=1000,
+        blank=True,
+        default="",
+        help_text=_(
+            "Tickers whose order books the bot records besides the instruments of its running "
+            "jobs (for /whatif), comma-separated."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -53,6 +69,10 @@ class TradingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Trading settings"))
+
+    @property
+    def tape_watchlist_list(self) -> list[str]:
+        return parse_tickers(self.tape_watchlist)
 
     @property
     def long_level_list(self) -> list[Decimal]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from trademan.base.models import TradingSettings
 from trademan.base.services.rules import ErrorList, check_levels
+
+TICKER = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,19}")
 
 
 def get_trading_settings() -> TradingSettings:
@@ -25,6 +29,10 @@ def validate_trading_settings(settings: TradingSettings) -> None:
         errors.add("scan_rate", _("Must not be negative."))
     if settings.order_ttl_days < 1:
         errors.add("order_ttl_days", _("Must be at least one day."))
+    bad = [t for t in settings.tape_watchlist_list if not TICKER.fullmatch(t)]
+    if bad:
+        errors.add("tape_watchlist", _("Not a ticker: %(bad)s.") % {"bad": ", ".join(bad)})
+    settings.tape_watchlist = ", ".join(settings.tape_watchlist_list)
     errors.raise_if_any()
 
 
