@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
+from bot.engine.stops.plan import CancelPlan, StashResult, StopPlan
 
 __all__ = [
     "CatalogueUpdate",
@@ -24,6 +25,7 @@ __all__ = [
     "SellBuyOrder",
     "SideQuote",
     "SpreadQuote",
+    "StopsCommands",
     "Trader",
     "UserError",
 ]
@@ -91,6 +93,27 @@ class CatalogueUpdate:
     details: dict[str, int] = field(default_factory=dict)
 
 
+class StopsCommands(Protocol):
+    """The stop-order family (bot.engine.stops.desk.StopsDesk). Plans send nothing; `run` and
+    `run_cancel` start bulk jobs (ids "b1", "b2"... in /tasks; /stop stops them)."""
+
+    async def plan_bulk(self, kind: Literal["stops", "shorts"]) -> StopPlan: ...
+
+    async def plan_nuke(self, ticker: str, money: Decimal) -> StopPlan: ...
+
+    async def plan_restore(self) -> StopPlan: ...
+
+    async def plan_cancel(self) -> CancelPlan: ...
+
+    def run(self, plan: StopPlan) -> JobInfo: ...
+
+    async def run_cancel(self) -> JobInfo:
+        """Stop every job, then cancel every order and stop order (works without the Base)."""
+        ...
+
+    async def stash(self) -> StashResult: ...
+
+
 class Trader(Protocol):
     """What the Telegram layer and the console may ask of the engine."""
 
@@ -127,6 +150,11 @@ class Trader(Protocol):
         ...
 
     async def update_catalogue(self) -> CatalogueUpdate: ...
+
+    @property
+    def stops(self) -> StopsCommands:
+        """/stops, /shorts, /nuke, /cancel, /stash, /restore."""
+        ...
 
     async def wait_idle(self) -> None:
         """Return when no job is running (console --exit-on-eof and tests)."""

@@ -23,6 +23,7 @@ from bot.telegram.routers import (
     sellbuy,
     spreads,
     stop,
+    stops,
     tasks,
 )
 from bot.texts import Texts
@@ -40,6 +41,12 @@ MENU = (
     "dump",
     "spreads",
     "sprices",
+    "stops",
+    "shorts",
+    "nuke",
+    "cancel",
+    "stash",
+    "restore",
     "update",
 )
 
@@ -76,6 +83,7 @@ def create_dispatcher(
         catalogue.make_router(),
         sellbuy.make_router(),
         spreads.make_router(),
+        stops.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -53,11 +53,13 @@ class Outgoing:
     edit_message_id: int | None = None
     document_name: str | None = None  # send `text` as this file
     caption: str | None = None  # of the document
+    on_sent: Callable[[int], None] | None = None  # told the new message's id once sent
 
     @property
     def joinable(self) -> bool:
         return (
-            self.reply_markup is None
+            self.on_sent is None
+            and self.reply_markup is None
             and self.edit_message_id is None
             and self.document_name is None
         )
@@ -122,10 +124,19 @@ class Outbox:
     # -- putting messages in -----------------------------------------------------------------
 
     def send(
-        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        on_sent: Callable[[int], None] | None = None,
     ) -> None:
-        """Queue a message (split or turned into a document when long). Never blocks or raises."""
+        """Queue a message (split or turned into a document when long). Never blocks or raises.
+        `on_sent(message_id)` is called once a short message is sent (to edit it later)."""
         if not text.strip():
+            return
+        if on_sent is not None and len(text) <= TEXT_LIMIT:
+            self._put(Outgoing(chat_id, text, reply_markup, on_sent=on_sent))
             return
         if len(text) > self.document_threshold:
             self._put(Outgoing(chat_id, text, reply_markup, document_name="trademan.txt"))
@@ -311,4 +322,11 @@ class Outbox:
                 reply_markup=item.reply_markup,
             )
         else:
-            await self.bot.send_message(item.chat_id, item.text, reply_markup=item.reply_markup)
+            sent = await self.bot.send_message(
+                item.chat_id, item.text, reply_markup=item.reply_markup
+            )
+            if item.on_sent is not None:
+                try:
+                    item.on_sent(sent.message_id)
+                except Exception:  # a caller's hook must not break delivery
+                    log.exception("on_sent hook failed")

@@ -22,6 +22,12 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "dump",
         "spreads",
         "sprices",
+        "stops",
+        "shorts",
+        "nuke",
+        "cancel",
+        "stash",
+        "restore",
         "update",
     ]
 
