@@ -70,6 +70,7 @@ PRIORITY_METHODS = frozenset(
     }
 )
 WINDOW_SECONDS = 60.0
+SAME_RESET_SECONDS = 1.5  # two x-ratelimit-reset values this close describe the same window
 
 # Priorities inside a bucket (lower first). Ordinary calls (jobs, single commands) keep the
 # default; bulk commands rank among themselves; background polls come last.
@@ -357,4 +358,11 @@ class RateLimiter:
             return
         now = self.clock.now()
         b.server_remaining = remaining
-        b.server_reset_at = now + self._real(reset + self.safety_margin)
+        reset_at = now + self._real(reset + self.safety_margin)
+        # the reset comes in whole seconds (rounded up): answers of the same window each bound
+        # the true reset from above, so the earliest bound is the closest (a bound more than a
+        # second or two away from the last one belongs to a new window and replaces it)
+        same_window = abs(reset_at - b.server_reset_at) < self._real(SAME_RESET_SECONDS)
+        if same_window and b.server_reset_at > now:
+            reset_at = min(reset_at, b.server_reset_at)
+        b.server_reset_at = reset_at

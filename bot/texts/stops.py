@@ -38,14 +38,16 @@ EN: dict[str, str] = {
     "stops.skip_not_shortable": "cannot be shorted",
     "stops.skip_no_price": "no current price",
     "stops.skip_zero_lots": "level {level} %: the sum buys no whole lot at {price} (lot {lot})",
-    "stops.skip_closed": (
-        "stop orders are not accepted today (weekend or holiday); opens {opens_at}"
-    ),
+    "stops.skip_closed": "stop orders are not accepted today (weekend or holiday)",
     "stops.skip_order_value": "order of {value} RUB is above the limit of one order ({limit})",
     "stops.nuke_too_small": (
         "{ticker}: a quarter of the sum ({quarter} RUB) buys less than one lot "
         "({lot_price} RUB). Nothing placed."
     ),
+    "stops.closed_today": (
+        "The broker takes no stop orders today (weekend or holiday). Nothing placed."
+    ),
+    "stops.shares_only": "{ticker} is not a share: stop-order commands take shares only.",
     "stops.nuke_usage": "Usage: /nuke TICKER SUM, e.g. /nuke SBER 400000",
     "stops.empty_whitelist": "The whitelist (minus the blacklist) is empty: nothing to place.",
     "stops.stash_empty": "The stash is empty: nothing to restore.",
@@ -132,14 +134,16 @@ RU: dict[str, str] = {
     "stops.skip_zero_lots": (
         "уровень {level} %: на сумму не купить целого лота по {price} (лот {lot})"
     ),
-    "stops.skip_closed": (
-        "сегодня стоп-заявки не принимаются (выходной или праздник); откроется {opens_at}"
-    ),
+    "stops.skip_closed": "сегодня стоп-заявки не принимаются (выходной или праздник)",
     "stops.skip_order_value": "заявка на {value} ₽ больше лимита одной заявки ({limit})",
     "stops.nuke_too_small": (
         "{ticker}: на четверть суммы ({quarter} ₽) не купить и одного лота "
         "({lot_price} ₽). Ничего не выставлено."
     ),
+    "stops.closed_today": (
+        "Сегодня брокер не принимает стоп-заявки (выходной или праздник). Ничего не выставлено."
+    ),
+    "stops.shares_only": "{ticker} — не акция: стоп-команды работают только с акциями.",
     "stops.nuke_usage": "Формат: /nuke ТИКЕР СУММА, например /nuke SBER 400000",
     "stops.empty_whitelist": "Белый список (без чёрного) пуст: выставлять нечего.",
     "stops.stash_empty": "Сохранённых стоп-заявок нет: восстанавливать нечего.",

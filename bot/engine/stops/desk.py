@@ -12,7 +12,7 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -27,7 +27,7 @@ from bot.engine.bulk import BulkResult, BulkRun, BulkStatus, ItemFailed
 from bot.engine.context import EngineContext
 from bot.engine.interface import JobInfo, UserError
 from bot.engine.jobs import Job, JobRegistry
-from bot.engine.sessions import MOSCOW
+from bot.engine.sessions import HOLIDAYS, MOSCOW
 from bot.engine.stops import plan as core
 from bot.engine.stops.ledger import Prepared, StopLedger
 from bot.engine.stops.plan import (
@@ -89,7 +89,7 @@ class Estimator(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StopsTuning:
-    concurrency: int = 8
+    concurrency: int = 16
     attempts: int = 6
     retry_pause: float = 0.5
     progress_interval: float = 3.0
@@ -159,6 +159,8 @@ class StopsDesk:
         if not candidates:
             raise UserError("stops.empty_whitelist")
         open_ones, closed = await self._open_for_stops(candidates)
+        if not open_ones:
+            raise UserError("stops.closed_today")
         prices = await self._prices([i.uid for i in open_ones])
         levels = settings.long_levels if kind == "stops" else settings.short_levels
         plan = core.bulk_plan(
@@ -183,6 +185,8 @@ class StopsDesk:
         instrument = await self._read(self._base.instrument_by_ticker(ticker.strip().upper()))
         if instrument is None or not instrument.active:
             raise UserError(text_keys.UNKNOWN_TICKER, ticker=ticker.strip().upper())
+        if instrument.kind != "share":
+            raise UserError("stops.shares_only", ticker=instrument.ticker)
         _open, closed = await self._open_for_stops([instrument])
         if closed:
             raise UserError(closed[0].reason, ticker=instrument.ticker, **closed[0].params)
@@ -523,24 +527,29 @@ class StopsDesk:
     async def _open_for_stops(
         self, instruments: list[Instrument]
     ) -> tuple[list[Instrument], list[Skipped]]:
-        """Instruments whose market has a session today (the broker takes no stop orders on
-        weekends and holidays), and the refused ones with the reason."""
+        """All of them on a trading day; none on weekends and holidays, when the broker takes
+        no stop orders (each refused with the reason)."""
+        if await self._stop_day():
+            return list(instruments), []
+        return [], [Skipped(i.ticker, "stops.skip_closed") for i in instruments]
+
+    async def _stop_day(self) -> bool:
+        """Whether today (Moscow) is a trading day: the broker's schedule says, else the
+        built-in calendar (weekdays that are not exchange holidays)."""
         now = self._ctx.clock.now()
         today = now.astimezone(MOSCOW).date()
-        open_ones: list[Instrument] = []
-        closed: list[Skipped] = []
-        for instrument in instruments:
-            state = await self._ctx.calendar.state(instrument)
-            if state.open or (
-                state.opens_at is not None and state.opens_at.astimezone(MOSCOW).date() == today
-            ):
-                open_ones.append(instrument)
-                continue
-            params = {}
-            if state.opens_at is not None:
-                params["opens_at"] = state.opens_at.astimezone(MOSCOW).strftime("%d.%m %H:%M")
-            closed.append(Skipped(instrument.ticker, "stops.skip_closed", params))
-        return open_ones, closed
+        try:
+            schedules = await self._ctx.broker.trading_schedules(
+                "MOEX", now - timedelta(days=1), now + timedelta(days=1)
+            )
+        except (broker_errors.BrokerError, NotImplementedError) as exc:
+            log.info("no trading schedule now (%s); using the built-in calendar", exc)
+            schedules = []
+        for schedule in schedules:
+            for day in schedule.days:
+                if day.date == today:
+                    return day.is_trading_day
+        return core.stop_day_open(today, HOLIDAYS)
 
     def _risk(self, plan: StopPlan, settings: TradingSettings, closed: list[Skipped]) -> StopPlan:
         """Orders above the maximum value of one order are skipped; a plan above the maximum

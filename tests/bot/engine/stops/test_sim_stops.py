@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.base_client.types import Instrument, TradingSettings
+from bot.base_client.types import Instrument
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig, RetryPolicy
 from bot.engine import events
@@ -20,39 +20,12 @@ from bot.engine.stops.desk import StopsTuning
 from bot.engine.trader import Engine
 from simulator.orders import STOP_ACTIVE, STOP_BUY, STOP_TAKE_PROFIT
 from tests.bot.engine.conftest import FAST, RecordingNotifier, eventually
-from tests.support.fake_base import FakeBase
+from tests.support.fake_stops_base import StopsBase
 from tests.support.sim import DEFAULT_START, SimHandle, running_simulator
 
 FAST_STOPS = StopsTuning(
     concurrency=8, attempts=6, retry_pause=0.01, progress_interval=0.0, poll_interval=0.02
 )
-
-
-class StopsBase(FakeBase):
-    """The in-memory Base plus stop lists and the stash."""
-
-    def __init__(self, settings: TradingSettings | None = None) -> None:
-        super().__init__(settings)
-        self.lists: dict[str, list[Instrument]] = {
-            "whitelist": [],
-            "stop_blacklist": [],
-            "short_blacklist": [],
-        }
-        self.stash_rows: list[dict[str, Any]] = []
-
-    async def stop_lists(self) -> dict[str, list[Instrument]]:
-        self._check("stop_lists")
-        return self.lists
-
-    async def stash(self) -> dict[str, Any]:
-        self._check("stash")
-        return {"saved_at": None, "orders": list(self.stash_rows)}
-
-    async def put_stash(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
-        self._check("put_stash")
-        assert orders, "the Base refuses an empty stash"
-        self.stash_rows = list(orders)
-        return {"orders": orders}
 
 
 class Clock:
