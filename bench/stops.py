@@ -194,7 +194,10 @@ async def place(title: str, errors: float, lost: float) -> None:
             f"({(ideal + floor) / elapsed if elapsed else 1.0:.3f} against ideal + floor)"
         )
         busiest = _busiest(stop_times, 60 * TIME_SCALE)
-        print(f"  busiest broker minute     {busiest:6d} requests (limit {STOP_LIMIT})")
+        print(
+            f"  busiest broker minute     {busiest:6d} requests sent (limit {STOP_LIMIT}; "
+            "client send times, a few ms of jitter; the simulator's own count is the 429s)"
+        )
         print(f"  placed                    {len(placed):6d}")
         print(f"  failed (named in summary) {len(summary.failures):6d}")
         print(f"  duplicates                {duplicates:6d} (must be 0)")
