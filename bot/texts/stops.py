@@ -41,7 +41,7 @@ EN: dict[str, str] = {
     "stops.skip_closed": "stop orders are not accepted today (weekend or holiday)",
     "stops.skip_order_value": "order of {value} RUB is above the limit of one order ({limit})",
     "stops.nuke_too_small": (
-        "{ticker}: a quarter of the sum ({quarter} RUB) buys less than one lot "
+        "{ticker}: a quarter of the sum ({sum} RUB) buys less than one lot "
         "({lot_price} RUB). Nothing placed."
     ),
     "stops.closed_today": (
@@ -75,7 +75,9 @@ EN: dict[str, str] = {
         "/cancel: stop every task, then cancel {orders} orders and {stops} stop orders "
         "on the account. Time at the broker's rate: about {time}."
     ),
-    "stops.cancel_started": "{id} /cancel: every task stopped; cancelling {count} orders.",
+    "stops.cancel_started": (
+        "{id} /cancel: every task stopped; cancelling {count} orders and stop orders."
+    ),
     "stops.cancel_nothing": "{id} /cancel: every task stopped; no orders or stop orders to cancel.",
     "stops.cancel_finished": (
         "{id} /cancel finished: cancelled {orders} orders and {stops} stop orders in {time}."
@@ -137,7 +139,7 @@ RU: dict[str, str] = {
     "stops.skip_closed": "сегодня стоп-заявки не принимаются (выходной или праздник)",
     "stops.skip_order_value": "заявка на {value} ₽ больше лимита одной заявки ({limit})",
     "stops.nuke_too_small": (
-        "{ticker}: на четверть суммы ({quarter} ₽) не купить и одного лота "
+        "{ticker}: на четверть суммы ({sum} ₽) не купить и одного лота "
         "({lot_price} ₽). Ничего не выставлено."
     ),
     "stops.closed_today": (
@@ -172,7 +174,9 @@ RU: dict[str, str] = {
         "/cancel: остановить все задачи, затем снять {orders} заявок и {stops} стоп-заявок "
         "на счёте. Время при лимитах брокера: около {time}."
     ),
-    "stops.cancel_started": "{id} /cancel: все задачи остановлены; снимаю {count} заявок.",
+    "stops.cancel_started": (
+        "{id} /cancel: все задачи остановлены; снимаю {count} заявок и стоп-заявок."
+    ),
     "stops.cancel_nothing": "{id} /cancel: все задачи остановлены; заявок и стоп-заявок нет.",
     "stops.cancel_finished": (
         "{id} /cancel готово: снято {orders} заявок и {stops} стоп-заявок за {time}."

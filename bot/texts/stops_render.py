@@ -10,6 +10,7 @@ from bot.engine import events as ev
 from bot.engine.stops.plan import CancelPlan, StashResult, StopPlan
 from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, format_time
+from bot.texts.render import localise
 
 PLAN_LINES = 30  # a plan shows its first orders; the count and total cover the rest
 
@@ -32,7 +33,7 @@ def _price(texts: Texts, value: Decimal | None) -> str:
 
 
 def _reason(texts: Texts, key: str, params: dict[str, str]) -> str:
-    return texts(key, **params)
+    return texts(key, **localise(texts, params))
 
 
 def render_plan(texts: Texts, plan: StopPlan, *, now: datetime | None = None) -> str:

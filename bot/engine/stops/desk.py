@@ -246,8 +246,7 @@ class StopsDesk:
 
     def run(self, plan: StopPlan) -> JobInfo:
         """Place a (confirmed) plan as a bulk job: ids journaled first, then sent."""
-        if self._registry.running_key(f"stops:{plan.kind}") is not None:
-            self._registry.check_free(f"stops:{plan.kind}")
+        self._registry.check_free(f"stops:{plan.kind}")  # before any id is journaled
         if not plan.orders:
             raise UserError("stops.nothing_to_place")
         prepared = self._ledger.prepare(plan.kind, plan.orders)

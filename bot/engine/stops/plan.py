@@ -251,7 +251,7 @@ def nuke_plan(
             return Skipped(
                 instrument.ticker,
                 "stops.nuke_too_small",
-                {"quarter": str(quarter.quantize(Decimal("0.01"))), "lot_price": str(lot_price)},
+                {"sum": str(quarter.quantize(Decimal("0.01"))), "lot_price": str(lot_price)},
             )
         orders.append(
             PlannedStop(
