@@ -1,82 +1,78 @@
-"""Priorities between bulk commands in the one rate limiter, plan estimates, reset bounds."""
+"""Order calls go first in the shared global bucket: a burst of market-data polling (e.g. order
+books of many spreads) must not hold back placing, cancelling or checking an order."""
 
 import asyncio
 
-from bot.broker import ratelimit
 from bot.broker.ratelimit import RateLimiter
 
-TIME_SCALE = 0.004  # a broker minute lasts 0.24 s
+TIME_SCALE = 0.004  # a broker second lasts 4 ms
 
 
-async def test_cancel_overtakes_stops_and_background_polls_wait_for_both() -> None:
-    limiter = RateLimiter(
-        scale=1 / 50, time_scale=TIME_SCALE, global_per_second=None, safety_margin=0
-    )  # StopOrders: one call per window
-    await limiter.acquire("StopOrdersService", "PostStopOrder")  # the window is now used up
-    order: list[str] = []
+def limiter() -> RateLimiter:
+    # 5 requests per (scaled) second in total; GetOrderBook's own budget (600/min) lets a whole
+    # burst through to the global bucket at once
+    return RateLimiter(time_scale=TIME_SCALE, global_per_second=5, safety_margin=0)
 
-    async def caller(name: str, level: int) -> None:
-        with ratelimit.priority(level):
-            await limiter.acquire("StopOrdersService", "PostStopOrder")
-        order.append(name)
+
+async def test_orders_waiting_behind_a_burst_of_book_polls_go_first() -> None:
+    rl = limiter()
+    served: list[str] = []
+    served_before: dict[str, int] = {}  # polls already through when each order call arrived
+
+    async def call(service: str, method: str) -> None:
+        if service == "OrdersService":
+            served_before[method] = len(served)
+        await rl.acquire(service, method)
+        served.append(method)
+
+    polls = [asyncio.create_task(call("MarketDataService", "GetOrderBook")) for _ in range(100)]
+    await asyncio.sleep(0)  # the polls are queued first
+    methods = ("PostOrder", "CancelOrder", "GetOrderState")
+    orders = []
+    for method in methods:
+        orders.append(asyncio.create_task(call("OrdersService", method)))
+        await asyncio.sleep(0)  # arrive in this order
+    await asyncio.wait_for(asyncio.gather(*polls, *orders), timeout=30)
+    assert len(served) == 103
+    assert served_before["PostOrder"] < 50, "the burst was not queued when the orders came"
+    # each order call waits for the one poll holding the bucket and the order calls before it
+    for k, method in enumerate(methods):
+        assert served.index(method) <= served_before[method] + 1 + k, (method, served[:20])
+
+
+async def test_polls_keep_their_order_and_an_order_passes_only_the_queued_ones() -> None:
+    rl = limiter()
+    served: list[str] = []
+    before = 0
+
+    async def call(service: str, method: str, tag: str) -> None:
+        nonlocal before
+        if tag == "order":
+            before = len(served)
+        await rl.acquire(service, method)
+        served.append(tag)
 
     tasks = []
-    for name, level in (
-        ("poll", ratelimit.PRIORITY_BACKGROUND),
-        ("stops-1", ratelimit.PRIORITY_STOPS),
-        ("stops-2", ratelimit.PRIORITY_STOPS),
-        ("shorts", ratelimit.PRIORITY_SHORTS),
-        ("restore", ratelimit.PRIORITY_RESTORE),
-        ("nuke", ratelimit.PRIORITY_NUKE),
-        ("cancel", ratelimit.PRIORITY_CANCEL),
-    ):
-        tasks.append(asyncio.create_task(caller(name, level)))
-        await asyncio.sleep(0)  # arrive in this order
+    for k in range(12):
+        tasks.append(asyncio.create_task(call("MarketDataService", "GetOrderBook", f"book{k}")))
+        await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(call("OrdersService", "PostOrder", "order")))
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-    # the first arrival already held the bucket; the rest go by priority, FIFO within one
-    assert order == ["poll", "cancel", "nuke", "restore", "stops-1", "stops-2", "shorts"]
+    books = [tag for tag in served if tag.startswith("book")]
+    assert books == [f"book{k}" for k in range(12)]  # FIFO among market-data calls
+    assert before < 11, "no poll was waiting when the order came"
+    assert served.index("order") <= before + 1, served
 
 
-async def test_priority_follows_tasks_started_in_its_context() -> None:
-    seen: list[int] = []
-
-    async def inner() -> None:
-        seen.append(ratelimit.current_priority())
-
-    with ratelimit.priority(ratelimit.PRIORITY_CANCEL):
-        task = asyncio.create_task(inner())
-    await task
-    assert seen == [ratelimit.PRIORITY_CANCEL]
-    assert ratelimit.current_priority() == ratelimit.PRIORITY_DEFAULT
-
-
-async def test_estimate_counts_what_the_window_still_allows() -> None:
-    limiter = RateLimiter(time_scale=TIME_SCALE, global_per_second=None, safety_margin=0)
-    assert limiter.estimate("StopOrdersService", "PostStopOrder", 50) == 0
-    assert limiter.estimate("StopOrdersService", "PostStopOrder", 300) == 300  # 5 more windows
-    for _ in range(10):
-        await limiter.acquire("StopOrdersService", "GetStopOrders")  # the same budget
-    assert limiter.estimate("StopOrdersService", "PostStopOrder", 45) == 60
-
-
-async def test_whole_second_resets_of_one_window_keep_the_earliest_bound() -> None:
-    limiter = RateLimiter(time_scale=TIME_SCALE, global_per_second=None, safety_margin=0)
-    bucket = limiter.bucket("StopOrdersService", "PostStopOrder")
-    limiter.observe(
-        "StopOrdersService",
-        "PostStopOrder",
-        {"x-ratelimit-remaining": "3", "x-ratelimit-reset": "31"},
-    )
-    first = bucket.server_reset_at
-    limiter.observe(
-        "StopOrdersService",
-        "PostStopOrder",
-        {"x-ratelimit-remaining": "2", "x-ratelimit-reset": "32"},
-    )
-    assert bucket.server_reset_at == first  # a later bound of the same window
-    limiter.observe(
-        "StopOrdersService",
-        "PostStopOrder",
-        {"x-ratelimit-remaining": "50", "x-ratelimit-reset": "60"},
-    )
-    assert bucket.server_reset_at > first  # a new window replaces it
+async def test_a_cancelled_waiter_in_the_global_queue_does_not_block_the_others() -> None:
+    rl = RateLimiter(time_scale=TIME_SCALE, global_per_second=1, safety_margin=0)
+    await rl.acquire("MarketDataService", "GetOrderBook")  # the global window is now full
+    holder = asyncio.create_task(rl.acquire("MarketDataService", "GetOrderBook"))
+    await asyncio.sleep(0)
+    stuck = asyncio.create_task(rl.acquire("OrdersService", "PostOrder"))
+    other = asyncio.create_task(rl.acquire("MarketDataService", "GetLastPrices"))
+    await asyncio.sleep(0)
+    stuck.cancel()
+    await asyncio.wait_for(asyncio.gather(holder, other), timeout=30)
+    assert stuck.cancelled()
+    await asyncio.wait_for(rl.acquire("OrdersService", "PostOrder"), timeout=30)
