@@ -312,6 +312,16 @@ async def post_faults(request: web.Request) -> dict[str, Any]:
         if not isinstance(code, int):
             raise ControlError("errorCode must be an API error code")
         faults.error_code = code
+    if "losePostStopOrder" in body:
+        count = body["losePostStopOrder"]
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ControlError("losePostStopOrder must be a non-negative integer")
+        faults.lose_post_stop_order = count
+    if "loseStopOrderRate" in body:
+        rate = body["loseStopOrderRate"]
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
+            raise ControlError("loseStopOrderRate is a probability 0..1")
+        faults.lose_stop_order_rate = float(rate)
     if "losePostOrder" in body:
         count = body["losePostOrder"]
         if not isinstance(count, int) or count < 0:

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from simulator import stop_rules
 from simulator.accounts import COMMISSION_RATE, Account
 from simulator.clock import SimClock
 from simulator.config import SimConfig
@@ -489,6 +490,8 @@ class Exchange:
         inst = stop.instrument
         if not inst.api_trade_available:
             raise ApiError(30052)
+        stop_rules.check_day(self.calendar.mode, self.clock.now())
+        stop_rules.check_side(stop, self.market.quote(inst).last_price)
         for value in (stop.stop_price, stop.price):
             if value is not None and not inst.on_increment(value):
                 raise ApiError(30078)

@@ -17,6 +17,9 @@ class Faults:
     error_code: int = 70001
     #: Lose the responses of this many accepted PostOrder calls (the order is placed).
     lose_post_order: int = 0
+    #: The same for PostStopOrder: a count, and a probability (0..1) for every call.
+    lose_post_stop_order: int = 0
+    lose_stop_order_rate: float = 0.0
     #: How a response is lost: ``"close"`` drops the connection, ``"504"`` answers 504.
     lose_mode: str = "close"
     #: Drop every stream connection after it has sent this many messages (0 = never).
@@ -39,12 +42,20 @@ class Faults:
             return True
         return False
 
+    def take_lost_stop_order(self) -> bool:
+        if self.lose_post_stop_order > 0:
+            self.lose_post_stop_order -= 1
+            return True
+        return self.lose_stop_order_rate > 0 and self.rng.random() < self.lose_stop_order_rate
+
     def describe(self) -> dict[str, object]:
         return {
             "latency": self.latency,
             "errorRate": self.error_rate,
             "errorCode": self.error_code,
             "losePostOrder": self.lose_post_order,
+            "losePostStopOrder": self.lose_post_stop_order,
+            "loseStopOrderRate": self.lose_stop_order_rate,
             "loseMode": self.lose_mode,
             "streamDisconnectEvery": self.stream_disconnect_every,
         }

@@ -70,11 +70,17 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except Exception:
         log.exception("internal error in %s/%s", service, method)
         return _json(ApiError(70001).body(), 500, headers)
-    if method == "PostOrder" and sim.faults.take_lost_post_order():
-        log.info("fault: losing the response of accepted order %s", result.get("orderId"))
+    lost = (method == "PostOrder" and sim.faults.take_lost_post_order()) or (
+        method == "PostStopOrder" and sim.faults.take_lost_stop_order()
+    )
+    if lost:
+        log.info(
+            "fault: losing the response of accepted order %s",
+            result.get("orderId") or result.get("stopOrderId"),
+        )
         if sim.faults.lose_mode == "504":
-            lost = {"code": 4, "message": "Deadline exceeded", "description": "70003"}
-            return _json(lost, 504, headers)
+            deadline = {"code": 4, "message": "Deadline exceeded", "description": "70003"}
+            return _json(deadline, 504, headers)
         if request.transport is not None:
             request.transport.abort()
         # the connection is gone: aiohttp drops whatever is written to it

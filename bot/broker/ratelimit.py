@@ -12,10 +12,13 @@ broker's counter can never be exceeded by this process. On top of that:
 - GetUserTariff's per-method limits can replace the defaults (`apply_tariff`);
 - a global bucket keeps total traffic at or below 50 requests per second.
 
-Callers queue fairly (FIFO, one asyncio.Lock per bucket) and sleep until their slot; there is no
-polling. In the global bucket only, order calls (`PRIORITY_METHODS`: placing, cancelling and
-checking an order) go before the others, FIFO among themselves: a burst of market-data polling
-queued there must not delay a hedge. Waits at or above `report_threshold` seconds are reported
+Callers queue per bucket by priority, FIFO within one priority, and sleep until their slot; there
+is no polling. A caller's priority comes from the context (`priority(n)`, a context variable, so it
+follows the tasks a bulk command starts): `/cancel` before `/nuke` before `/restore`, `/stops`,
+`/shorts`, background polls last; calls that set none keep `PRIORITY_DEFAULT` (0, first). In
+the global bucket only, order calls (`PRIORITY_METHODS`: placing, cancelling and checking an
+order) go before the others, FIFO among themselves: a burst of market-data polling queued there
+must not delay a hedge. Waits at or above `report_threshold` seconds are reported
 through `on_wait(method, seconds)` (the engine turns them into RateLimitWait events).
 `time_scale` shrinks every window and reset for tests and benchmarks (0.01: a 60 s window lasts
 0.6 s).
@@ -24,13 +27,15 @@ through `on_wait(method, seconds)` (the engine turns them into RateLimitWait eve
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import heapq
 import itertools
 import logging
 import math
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -65,6 +70,35 @@ PRIORITY_METHODS = frozenset(
     }
 )
 WINDOW_SECONDS = 60.0
+SAME_RESET_SECONDS = 1.5  # two x-ratelimit-reset values this close describe the same window
+
+# Priorities inside a bucket (lower first). Ordinary calls (jobs, single commands) keep the
+# default; bulk commands rank among themselves; background polls come last.
+PRIORITY_DEFAULT = 0
+PRIORITY_CANCEL = 10
+PRIORITY_NUKE = 20
+PRIORITY_RESTORE = 30
+PRIORITY_STOPS = 40
+PRIORITY_SHORTS = 50
+PRIORITY_BACKGROUND = 90
+_priority: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "ratelimit_priority", default=PRIORITY_DEFAULT
+)
+
+
+@contextlib.contextmanager
+def priority(level: int) -> Iterator[None]:
+    """Broker calls made in this context (and in tasks started from it) queue at `level`."""
+    token = _priority.set(level)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+def current_priority() -> int:
+    return _priority.get()
+
 
 WaitHook = Callable[[str, float], None]
 
@@ -94,7 +128,7 @@ class Bucket:
     blocked_until: float = 0.0
     server_remaining: int | None = None
     server_reset_at: float = 0.0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lock: PriorityLock = field(default_factory=lambda: PriorityLock())
 
     def wait_time(self, now: float) -> float:
         while self.starts and self.starts[0] <= now - self.window:
@@ -240,8 +274,11 @@ class RateLimiter:
         seconds spent waiting. Only the caller at the head of the queue reports its wait."""
         started = self.clock.now()
         bucket = self.bucket(service, method)
-        async with bucket.lock:
+        await bucket.lock.acquire(_priority.get())
+        try:
             await self._take(bucket, service, method)
+        finally:
+            bucket.lock.release()
         if self._global is not None:
             priority = 0 if f"{service}/{method}" in PRIORITY_METHODS else 1
             await self._global_lock.acquire(priority)
@@ -271,6 +308,21 @@ class RateLimiter:
             self.on_wait(method, broker_seconds)
         except Exception:  # a reporting hook must never break trading
             log.exception("rate-limit wait hook failed")
+
+    def estimate(self, service: str, method: str, calls: int) -> float:
+        """Broker seconds `calls` more calls of this bucket need at its limit, counting what the
+        current window still allows at once (a plan's "about N min" figure)."""
+        if calls <= 0:
+            return 0.0
+        b = self.bucket(service, method)
+        now = self.clock.now()
+        b.wait_time(now)  # drops starts that left the window
+        free_now = max(b.limit - len(b.starts), 0)
+        if b.server_remaining is not None and now < b.server_reset_at:
+            free_now = min(free_now, max(b.server_remaining, 0))
+        later = max(calls - free_now, 0)
+        window = b.window / self.time_scale
+        return math.ceil(later / b.limit) * window if later else 0.0
 
     def block(self, service: str, method: str, broker_seconds: float) -> None:
         """A 429: nobody calls this bucket before the reset."""
@@ -305,4 +357,11 @@ class RateLimiter:
             return
         now = self.clock.now()
         b.server_remaining = remaining
-        b.server_reset_at = now + self._real(reset + self.safety_margin)
+        reset_at = now + self._real(reset + self.safety_margin)
+        # the reset comes in whole seconds (rounded up): answers of the same window each bound
+        # the true reset from above, so the earliest bound is the closest (a bound more than a
+        # second or two away from the last one belongs to a new window and replaces it)
+        same_window = abs(reset_at - b.server_reset_at) < self._real(SAME_RESET_SECONDS)
+        if same_window and b.server_reset_at > now:
+            reset_at = min(reset_at, b.server_reset_at)
+        b.server_reset_at = reset_at

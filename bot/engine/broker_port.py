@@ -21,6 +21,9 @@ from bot.broker.types import (
     OrderState,
     Positions,
     PostOrderResult,
+    StopOrder,
+    StopOrderStatus,
+    StopOrderType,
     TradingSchedule,
 )
 from bot.engine.events import Direction
@@ -95,6 +98,39 @@ class BrokerPort(ABC):
 
     async def dividends(self, instrument_id: str, start: datetime, end: datetime) -> list[Dividend]:
         """Dividends with a record date in [start, end] (GetDividends, one share per request)."""
+        raise NotImplementedError
+
+    # -- stop orders and bulk reads (bot.engine.stops); the defaults have none ----------------
+
+    async def post_stop_order(
+        self,
+        *,
+        account_id: str,
+        instrument_id: str,
+        direction: Direction,
+        stop_type: StopOrderType,
+        lots: int,
+        stop_price: Decimal,
+        expire_at: datetime | None,
+        request_id: str,
+        price: Decimal | None = None,
+    ) -> str:
+        """Place a stop order (good-till-date when `expire_at` is given, else till cancelled)
+        with `request_id` as the idempotency key; returns the broker's stop-order id. Raises
+        bot.broker.errors.OrderOutcomeUnknown when the request left and no answer came."""
+        raise NotImplementedError
+
+    async def stop_orders(
+        self,
+        *,
+        account_id: str,
+        status: StopOrderStatus = StopOrderStatus.ACTIVE,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[StopOrder]:
+        raise NotImplementedError
+
+    async def cancel_stop_order(self, *, account_id: str, stop_order_id: str) -> None:
         raise NotImplementedError
 
     def order_book_stream(self, instrument_id: str, depth: int = 10) -> AsyncIterator[OrderBook]:

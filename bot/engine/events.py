@@ -108,3 +108,56 @@ class JobFinished(Event):
     reason_key: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     average_spread: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkProgress(Event):
+    """A bulk command's progress (one message, edited in place): placed or cancelled so far,
+    failed, and the seconds still needed at the broker's rate."""
+
+    kind: JobKind
+    done: int
+    failed: int
+    total: int
+    seconds_left: float
+
+
+@dataclass(frozen=True, slots=True)
+class BulkItemFailure:
+    """One order a bulk command could not place or cancel, and why (the broker's words)."""
+
+    ticker: str
+    direction: Direction | None
+    lots: int
+    price: Decimal | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFinished(Event):
+    """A bulk command's summary. /cancel: `done` counts orders and stop orders cancelled,
+    `orders_done`/`stops_done` each; `not_sent` = items left when the owner stopped it."""
+
+    kind: JobKind
+    outcome: Literal["done", "stopped"]
+    done: int
+    total: int
+    failures: tuple[BulkItemFailure, ...] = ()
+    not_sent: int = 0
+    orders_done: int = 0
+    stops_done: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StopActivated(Event):
+    """One of the account's stop orders fired: the order it became and that order's fate
+    (`order_status`: new, partially_filled, filled, cancelled, rejected or unknown)."""
+
+    ticker: str
+    direction: Direction
+    stop_price: Decimal | None
+    lots: int
+    order_status: str
+    lots_executed: int = 0
+    average_price: Decimal | None = None

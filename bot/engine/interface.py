@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from bot.engine.events import Direction, Event, JobKind
 from bot.engine.scanners.report import DividendReport, ScanReport
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
+from bot.engine.stops.plan import CancelPlan, StashResult, StopPlan
 
 if TYPE_CHECKING:
     from bot.engine.tape.whatif import WhatIfResult
@@ -30,6 +31,7 @@ __all__ = [
     "SellBuyOrder",
     "SideQuote",
     "SpreadQuote",
+    "StopsCommands",
     "Trader",
     "UserError",
 ]
@@ -97,6 +99,27 @@ class CatalogueUpdate:
     details: dict[str, int] = field(default_factory=dict)
 
 
+class StopsCommands(Protocol):
+    """The stop-order family (bot.engine.stops.desk.StopsDesk). Plans send nothing; `run` and
+    `run_cancel` start bulk jobs (ids "b1", "b2"... in /tasks; /stop stops them)."""
+
+    async def plan_bulk(self, kind: Literal["stops", "shorts"]) -> StopPlan: ...
+
+    async def plan_nuke(self, ticker: str, money: Decimal) -> StopPlan: ...
+
+    async def plan_restore(self) -> StopPlan: ...
+
+    async def plan_cancel(self) -> CancelPlan: ...
+
+    def run(self, plan: StopPlan) -> JobInfo: ...
+
+    async def run_cancel(self) -> JobInfo:
+        """Stop every job, then cancel every order and stop order (works without the Base)."""
+        ...
+
+    async def stash(self) -> StashResult: ...
+
+
 class Trader(Protocol):
     """What the Telegram layer and the console may ask of the engine."""
 
@@ -141,10 +164,16 @@ class Trader(Protocol):
 
     async def dividend_scan(self, top: int = 50) -> DividendReport:
         """/dscan: the dividends futures prices imply, the `top` highest yields first."""
+        ...
 
     async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
         """/whatif: spread `spread_id` with `target` replayed over the last `days` recorded days
         (bot.engine.tape). UserError 'tape.*' when it cannot run."""
+        ...
+
+    @property
+    def stops(self) -> StopsCommands:
+        """/stops, /shorts, /nuke, /cancel, /stash, /restore."""
         ...
 
     async def wait_idle(self) -> None:

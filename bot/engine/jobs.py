@@ -68,7 +68,7 @@ class JobRegistry:
         self._stop_timeout = stop_timeout
 
     def jobs(self) -> list[Job]:
-        return sorted(self._jobs.values(), key=lambda j: int(j.job_id))
+        return list(self._jobs.values())  # in the order they started
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id.strip().lstrip("#"))
@@ -92,10 +92,14 @@ class JobRegistry:
         started_at: datetime,
         run: Callable[[Job], Awaitable[None]],
         task_id: int | None = None,
+        job_id: str | None = None,
     ) -> Job:
+        """`job_id` names the job (bulk commands: "b1", "b2"...); by default the next number."""
         self.check_free(key)
+        if job_id is not None and job_id in self._jobs:
+            raise UserError(text_keys.JOB_ALREADY_RUNNING, job_id=job_id, title=title)
         job = Job(
-            job_id=str(self._next_id),
+            job_id=job_id or str(self._next_id),
             key=key,
             kind=kind,
             title=title,
@@ -103,7 +107,8 @@ class JobRegistry:
             started_at=started_at,
             task_id=task_id,
         )
-        self._next_id += 1
+        if job_id is None:
+            self._next_id += 1
         self._jobs[job.job_id] = job
         self._by_key[key] = job
         self._idle.clear()

@@ -18,6 +18,11 @@ from bot.broker.types import (
     OrderState,
     Positions,
     PostOrderResult,
+    StopOrder,
+    StopOrderDirection,
+    StopOrderExpiration,
+    StopOrderStatus,
+    StopOrderType,
     TradingSchedule,
 )
 from bot.engine.broker_port import BrokerPort
@@ -99,6 +104,52 @@ class TInvestPort(BrokerPort):
 
     async def dividends(self, instrument_id: str, start: datetime, end: datetime) -> list[Dividend]:
         return await self.client.get_dividends(instrument_id, start, end)
+
+    async def post_stop_order(
+        self,
+        *,
+        account_id: str,
+        instrument_id: str,
+        direction: Direction,
+        stop_type: StopOrderType,
+        lots: int,
+        stop_price: Decimal,
+        expire_at: datetime | None,
+        request_id: str,
+        price: Decimal | None = None,
+    ) -> str:
+        result = await self.client.post_stop_order(
+            instrument_id=instrument_id,
+            lots=lots,
+            direction=StopOrderDirection.BUY if direction == "buy" else StopOrderDirection.SELL,
+            stop_order_type=stop_type,
+            stop_price=stop_price,
+            price=price,
+            order_id=request_id,
+            expiration=(
+                StopOrderExpiration.GOOD_TILL_DATE
+                if expire_at is not None
+                else StopOrderExpiration.GOOD_TILL_CANCEL
+            ),
+            expire_at=expire_at,
+            account_id=account_id,
+        )
+        return result.stop_order_id
+
+    async def stop_orders(
+        self,
+        *,
+        account_id: str,
+        status: StopOrderStatus = StopOrderStatus.ACTIVE,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[StopOrder]:
+        return await self.client.get_stop_orders(
+            status, account_id=account_id, start=start, end=end
+        )
+
+    async def cancel_stop_order(self, *, account_id: str, stop_order_id: str) -> None:
+        await self.client.cancel_stop_order(stop_order_id, account_id=account_id)
 
     @property
     def has_book_stream(self) -> bool:

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from datetime import time as dt_time
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
@@ -67,6 +67,7 @@ from bot.engine.spreads import job as spread_job
 from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
+from bot.engine.stops.desk import StopsBase, StopsDesk, StopsTuning
 from bot.engine.tape.policy import TapeOptions
 from bot.engine.tape.service import TapeService
 from bot.engine.tape.whatif import WhatIfResult
@@ -109,6 +110,7 @@ class Engine:
         spread_tuning: SpreadTuning | None = None,
         spread_stop_timeout: float = SPREAD_STOP_TIMEOUT,
         tape: TapeOptions | None = None,
+        stops_tuning: StopsTuning | None = None,
     ) -> None:
         self._broker = as_port(broker)
         self._base = base
@@ -161,6 +163,17 @@ class Engine:
         self._hook_rate_limits(broker)
         # the market recorder (bot.engine.tape) and /whatif
         self.tape = TapeService(broker, base, state_dir, tape)
+        # /stops, /shorts, /nuke, /cancel, /stash, /restore and stop activations
+        self.stops = StopsDesk(
+            self._ctx,
+            cast(StopsBase, base),
+            self._registry,
+            stop_jobs=self.stop,
+            limiter=getattr(broker, "limiter", None),
+            state_dir=state_dir,
+            tuning=stops_tuning,
+            base_down=lambda: self._recorder.is_down,
+        )
         self._spread_tuning = spread_tuning
         self._spread_stop_timeout = spread_stop_timeout
         # one order-state stream per engine: it feeds the sell/buy jobs' watcher and the spreads
@@ -202,6 +215,7 @@ class Engine:
         self._started = True
         self._recorder.start()
         self.tape.start()
+        await self.stops.start()
         if self._broker.has_order_stream:
             self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
@@ -321,6 +335,7 @@ class Engine:
             return
         self._closed = True
         await self.stop()
+        await self.stops.close()
         for task in self._background:
             task.cancel()
         if self._background:

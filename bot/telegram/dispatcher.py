@@ -24,6 +24,7 @@ from bot.telegram.routers import (
     sellbuy,
     spreads,
     stop,
+    stops,
     tape,
     tasks,
 )
@@ -45,6 +46,12 @@ MENU = (
     "scan",
     "dscan",
     "whatif",
+    "stops",
+    "shorts",
+    "nuke",
+    "cancel",
+    "stash",
+    "restore",
     "update",
 )
 
@@ -83,6 +90,7 @@ def create_dispatcher(
         spreads.make_router(),
         scan.make_router(),
         tape.make_router(),
+        stops.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from bot.engine.events import Event
+from bot.engine.events import BulkFinished, BulkProgress, Event
 from bot.telegram.outbox import Outbox
 from bot.texts import Texts
 from bot.texts.render import render_event
@@ -20,10 +20,43 @@ class TelegramNotifier:
         self.outbox = outbox
         self.chat_ids = tuple(chat_ids)
         self.texts = texts
+        # a bulk job's progress is one message per chat, edited in place: (chat, job) -> its id
+        # (None while the first send is under way) and the newest text not shown yet
+        self._progress_ids: dict[tuple[int, str], int | None] = {}
+        self._progress_latest: dict[tuple[int, str], str] = {}
+
+    def _progress(self, chat_id: int, job_id: str, text: str) -> None:
+        key = (chat_id, job_id)
+        if key not in self._progress_ids:
+            self._progress_ids[key] = None
+
+            def sent(message_id: int) -> None:
+                if key not in self._progress_ids:
+                    return  # the job finished meanwhile
+                self._progress_ids[key] = message_id
+                latest = self._progress_latest.pop(key, None)
+                if latest is not None:
+                    self.outbox.edit(chat_id, message_id, latest)
+
+            self.outbox.send(chat_id, text, on_sent=sent)
+            return
+        message_id = self._progress_ids[key]
+        if message_id is None:
+            self._progress_latest[key] = text
+        else:
+            self.outbox.edit(chat_id, message_id, text)
 
     async def notify(self, event: Event) -> None:
         try:
             text = render_event(self.texts, event)
+            if isinstance(event, BulkProgress) and event.job_id is not None:
+                for chat_id in self.chat_ids:
+                    self._progress(chat_id, event.job_id, text)
+                return
+            if isinstance(event, BulkFinished) and event.job_id is not None:
+                for chat_id in self.chat_ids:
+                    self._progress_ids.pop((chat_id, event.job_id), None)
+                    self._progress_latest.pop((chat_id, event.job_id), None)
             for chat_id in self.chat_ids:
                 self.outbox.send(chat_id, text)
         except Exception:  # a notification must never break trading

@@ -55,11 +55,13 @@ class Outgoing:
     document_name: str | None = None  # send `text` as this file
     caption: str | None = None  # of the document
     parse_mode: str | None = None  # "HTML" for preformatted tables (a message, not a file)
+    on_sent: Callable[[int], None] | None = None  # told the new message's id once sent
 
     @property
     def joinable(self) -> bool:
         return (
-            self.reply_markup is None
+            self.on_sent is None
+            and self.reply_markup is None
             and self.edit_message_id is None
             and self.document_name is None
             and self.parse_mode is None
@@ -131,15 +133,20 @@ class Outbox:
         reply_markup: InlineKeyboardMarkup | None = None,
         *,
         parse_mode: str | None = None,
+        on_sent: Callable[[int], None] | None = None,
     ) -> None:
         """Queue a message (split or turned into a document when long). Never blocks or raises.
 
         With `parse_mode` ("HTML", e.g. a `<pre>` table) the text goes as one message as it is:
-        the caller keeps it within TEXT_LIMIT (markup cannot be split blindly)."""
+        the caller keeps it within TEXT_LIMIT (markup cannot be split blindly).
+        `on_sent(message_id)` is called once a short message is sent (to edit it later)."""
         if not text.strip():
             return
         if parse_mode is not None:
-            self._put(Outgoing(chat_id, text, reply_markup, parse_mode=parse_mode))
+            self._put(Outgoing(chat_id, text, reply_markup, parse_mode=parse_mode, on_sent=on_sent))
+            return
+        if on_sent is not None and len(text) <= TEXT_LIMIT:
+            self._put(Outgoing(chat_id, text, reply_markup, on_sent=on_sent))
             return
         if len(text) > self.document_threshold:
             self._put(Outgoing(chat_id, text, reply_markup, document_name="trademan.txt"))
@@ -329,6 +336,11 @@ class Outbox:
                 reply_markup=item.reply_markup,
             )
         else:
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 item.chat_id, item.text, reply_markup=item.reply_markup, parse_mode=item.parse_mode
             )
+            if item.on_sent is not None:
+                try:
+                    item.on_sent(sent.message_id)
+                except Exception:  # a caller's hook must not break delivery
+                    log.exception("on_sent hook failed")

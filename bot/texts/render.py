@@ -53,6 +53,11 @@ def reason(texts: Texts, key: str | None, params: dict[str, str]) -> str:
 
 def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) -> str:
     """One event as one message."""
+    from bot.texts.stops_render import render_stop_event  # the family renders its own events
+
+    stop_text = render_stop_event(texts, event)
+    if stop_text is not None:
+        return stop_text
     lang = texts.language
     if isinstance(event, ev.JobStarted):
         return texts(

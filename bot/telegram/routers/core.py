@@ -19,6 +19,9 @@ def make_router() -> Router:
 
     @router.message(Command("help"))
     async def help_(message: Message, texts: Texts, outbox: Outbox) -> None:
-        outbox.send(message.chat.id, texts("help"))
+        lines = texts("help").split("\n")
+        # the stop-order family's lines go before the closing note on numbers
+        lines[-1:-1] = texts("stops.help").split("\n")
+        outbox.send(message.chat.id, "\n".join(lines))
 
     return router

@@ -25,6 +25,12 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "scan",
         "dscan",
         "whatif",
+        "stops",
+        "shorts",
+        "nuke",
+        "cancel",
+        "stash",
+        "restore",
         "update",
     ]
 

@@ -1,0 +1,94 @@
+"""Every stop order's client UUID, journaled (fsynced) before it is sent.
+
+The engine's write-ahead journal (bot.engine.journal) in a directory of its own (`stops/` in the
+state directory): one entry per planned stop with its client UUID, acknowledged once its outcome
+is known (placed, refused, or never sent because the owner stopped the command). What is still
+pending at the next start was planned and maybe sent: it is sent again with the same UUID, which
+the broker deduplicates, so a crash neither doubles nor forgets an order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from bot.engine.journal import Journal
+from bot.engine.stops.plan import PlanKind, PlannedStop, StopKind
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    stop: PlannedStop
+    client_id: str
+    seq: int
+    plan: PlanKind
+
+
+def _to_json(stop: PlannedStop) -> dict[str, Any]:
+    return {
+        "instrument_uid": stop.instrument_uid,
+        "ticker": stop.ticker,
+        "direction": stop.direction,
+        "kind": stop.kind,
+        "stop_price": str(stop.stop_price),
+        "lots": stop.lots,
+        "lot": stop.lot,
+        "expire_at": None if stop.expire_at is None else stop.expire_at.isoformat(),
+        "level": None if stop.level is None else str(stop.level),
+        "instrument_id": stop.instrument_id,
+        "price": None if stop.price is None else str(stop.price),
+    }
+
+
+def _from_json(data: dict[str, Any]) -> PlannedStop:
+    return PlannedStop(
+        instrument_uid=str(data["instrument_uid"]),
+        ticker=str(data["ticker"]),
+        direction="sell" if data["direction"] == "sell" else "buy",
+        kind=cast(StopKind, data["kind"]),
+        stop_price=Decimal(data["stop_price"]),
+        lots=int(data["lots"]),
+        lot=int(data["lot"]),
+        expire_at=None
+        if data.get("expire_at") is None
+        else datetime.fromisoformat(data["expire_at"]),
+        level=None if data.get("level") is None else Decimal(data["level"]),
+        instrument_id=data.get("instrument_id"),
+        price=None if data.get("price") is None else Decimal(data["price"]),
+    )
+
+
+class StopLedger:
+    def __init__(self, state_dir: Path | None, *, fsync: bool = True) -> None:
+        self._journal = Journal(None if state_dir is None else state_dir / "stops", fsync=fsync)
+
+    def prepare(self, plan: PlanKind, stops: tuple[PlannedStop, ...]) -> list[Prepared]:
+        """A fresh client UUID for each stop, journaled before anything is sent."""
+        out: list[Prepared] = []
+        for stop in stops:
+            client_id = str(uuid.uuid4())
+            entry = self._journal.append(
+                "order", {"client_id": client_id, "plan": plan, "stop": _to_json(stop)}
+            )
+            out.append(Prepared(stop, client_id, entry.seq, plan))
+        return out
+
+    def settle(self, prepared: Prepared) -> None:
+        """Its outcome is known (placed, refused, never sent): nothing to resolve any more."""
+        self._journal.ack(prepared.seq)
+
+    def pending(self) -> list[Prepared]:
+        """Stops planned whose outcome is not known (after a crash: to send again, same ids)."""
+        return [
+            Prepared(
+                _from_json(entry.data["stop"]),
+                str(entry.data["client_id"]),
+                entry.seq,
+                cast(PlanKind, entry.data.get("plan", "stops")),
+            )
+            for entry in self._journal.pending()
+        ]
