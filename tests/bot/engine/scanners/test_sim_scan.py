@@ -56,7 +56,7 @@ async def test_a_whole_scan_takes_three_market_requests_plus_the_books() -> None
     }
     assert report.requests.market == {"Shares": 1, "Futures": 1, "GetLastPrices": 1}
     assert 0 < report.requests.books <= 12
-    assert report.pairs == 117  # 39 shares with two futures each: 2 stock + 1 future pair
+    assert report.pairs == 234  # 39 shares with three futures each: 3 stock + 3 future pairs
     assert len(report.rows) == 70 < report.matched == len(report.all_rows)
 
 
