@@ -31,7 +31,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 UID_NAMESPACE = uuid.UUID("6f1c2a52-3d7e-4b8e-9a51-5b0c2d1e7f30")
 QUARTER_MONTHS = {3: "H", 6: "M", 9: "U", 12: "Z"}
 #: How many quarterly contracts per underlying are listed.
-FUTURES_PER_UNDERLYING = 2
+FUTURES_PER_UNDERLYING = 3
 __all__ = ["CARRY_RATE", "Catalogue", "Instrument", "carry"]
 
 

@@ -42,6 +42,12 @@ EN: dict[str, str] = {
         "declared: the broker's declared dividend with a record date before the expiry; "
         "spread in ₽ per contract; ✓ tradable by API now; * priced from the order books."
     ),
+    "scan.dlegend_closed": (
+        "Implied dividend in ₽ per share, yield on the share price, "
+        "declared: the broker's declared dividend with a record date before the expiry; "
+        "spread in ₽ per contract; ✓ tradable by API now. "
+        "Outside the session: last trade prices."
+    ),
     "scan.dheader": "   share/future   days yield%\n   implied · declared · spread",
     "scan.declared_none": "—",
     "scan.declared": "{amount} {date}",
@@ -87,6 +93,12 @@ RU: dict[str, str] = {
         "Дивиденд в ₽ на акцию, доходность к цене акции, "
         "объявлен: дивиденд, известный брокеру, с датой отсечки до экспирации; "
         "спред в ₽ на контракт; ✓ торгуется через API сейчас; * цены из стаканов."
+    ),
+    "scan.dlegend_closed": (
+        "Дивиденд в ₽ на акцию, доходность к цене акции, "
+        "объявлен: дивиденд, известный брокеру, с датой отсечки до экспирации; "
+        "спред в ₽ на контракт; ✓ торгуется через API сейчас. "
+        "Вне сессии: цены последних сделок."
     ),
     "scan.dheader": "   акция/фьючерс  дней   дох%\n   дивиденд · объявлен · спред",
     "scan.declared_none": "—",

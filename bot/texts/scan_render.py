@@ -131,7 +131,7 @@ def render_scan(texts: Texts, report: ScanReport) -> Rendered:
         )
         summary = texts("scan.summary", matched=report.matched, shown=shown, **common)
     rows = [scan_table_row(texts, n, row) for n, row in enumerate(report.rows, 1)]
-    repriced = any(row.source == "book" for row in report.rows)
+    repriced = report.in_session or any(row.source == "book" for row in report.rows)
     stamp = moscow(report.at).strftime("%Y%m%d-%H%M")
     return Rendered(
         summary=summary,
@@ -237,7 +237,9 @@ def render_dividends(texts: Texts, report: DividendReport) -> Rendered:
     return Rendered(
         summary=summary,
         tables=_chunks(texts("scan.dheader"), rows) if rows else (),
-        legend=texts("scan.dlegend") if rows else "",
+        legend=(
+            texts("scan.dlegend" if report.in_session else "scan.dlegend_closed") if rows else ""
+        ),
         csv_name=f"dscan-{stamp}.csv",
         csv_text=dividend_csv(all_rows),
         csv_caption=texts("scan.dfile_caption", count=len(all_rows)),

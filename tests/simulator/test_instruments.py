@@ -23,6 +23,7 @@ async def test_futures_are_the_coming_quarterly_contracts(sim: Any) -> None:
     assert [(f["ticker"], f["expirationDate"]) for f in futures] == [
         ("SRH6", "2026-03-19T15:50:00.000Z"),
         ("SRM6", "2026-06-18T15:50:00.000Z"),
+        ("SRU6", "2026-09-17T15:50:00.000Z"),
     ]
     assert all(f["classCode"] == "SPBFUT" for f in futures)
     assert dec(futures[0]["basicAssetSize"]) == 100

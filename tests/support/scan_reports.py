@@ -49,6 +49,7 @@ def scan_report(matched: int = 100, shown: int = 70, *, source: str = "book") ->
         at=AT,
         seconds=0.25,
         all_rows=rows,
+        in_session=source == "book",
     )
 
 

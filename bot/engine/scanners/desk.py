@@ -120,6 +120,7 @@ class ScanDesk:
             at=self._clock.now(),
             seconds=time.perf_counter() - started,
             all_rows=tuple(matched),
+            in_session=any(p.in_session for p, _ in priced),
         )
 
     # -- /dscan -----------------------------------------------------------------------------
@@ -165,6 +166,7 @@ class ScanDesk:
             at=self._clock.now(),
             seconds=time.perf_counter() - started,
             all_rows=(*shown, *rows[top:]),
+            in_session=any(p.in_session for p, _ in priced),
         )
 
     # -- the market in bulk -----------------------------------------------------------------

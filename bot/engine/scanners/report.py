@@ -81,6 +81,7 @@ class ScanReport:
     at: datetime
     seconds: float
     all_rows: tuple[ScanRow, ...] = ()  # every pair beating the rate (the CSV file)
+    in_session: bool = False  # some pair had both legs trading (re-pricing applied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +94,4 @@ class DividendReport:
     at: datetime
     seconds: float
     all_rows: tuple[DividendRow, ...] = ()  # every pair priced (the CSV file)
+    in_session: bool = False

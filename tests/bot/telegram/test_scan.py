@@ -142,6 +142,7 @@ async def test_dscan_shows_implied_and_declared_dividends_and_a_csv() -> None:
     assert " 1 S001/F001M6      99    6.1 ✓" in transcript
     assert "   18.30 17.90 12.07 -1024" in transcript  # implied, declared on 12 Jul, spread
     assert "   18.20 — -1023" in transcript  # nothing declared
+    assert "Outside the session: last trade prices." in transcript
     for table in _tables(sent):
         assert len(table.text or "") <= TEXT_LIMIT
     [document] = _documents(sent)

@@ -53,9 +53,9 @@ async def test_scan_and_dscan_through_the_bot() -> None:
     )
     dscan: list[Any] = tg.session.sent(OWNER)[len(scan_sent) :]
     transcript = html.unescape("\n".join(r.text or "" for r in dscan))
-    assert "top 5 of 78 share–future pairs" in transcript
+    assert "top 5 of 117 share–future pairs" in transcript
     [dfile] = [r for r in dscan if r.method == "sendDocument"]
-    assert len(list(csv.DictReader(io.StringIO((dfile.document or b"").decode())))) == 78
+    assert len(list(csv.DictReader(io.StringIO((dfile.document or b"").decode())))) == 117
 
 
 async def test_scan_refuses_without_the_base() -> None:

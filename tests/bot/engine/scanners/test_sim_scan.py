@@ -41,7 +41,7 @@ async def test_scan_finds_the_pairs_the_prices_imply_in_hand_computed_order() ->
         assert abs(row.annual_percent - annual(profit, margin, days)) < Decimal("0.000001")
         assert row.source == "last"  # outside the session
     assert report.matched == 3 and report.rate == 60
-    assert report.requests.books == 0
+    assert report.requests.books == 0 and not report.in_session
 
 
 async def test_a_whole_scan_takes_three_market_requests_plus_the_books() -> None:
@@ -56,7 +56,7 @@ async def test_a_whole_scan_takes_three_market_requests_plus_the_books() -> None
     }
     assert report.requests.market == {"Shares": 1, "Futures": 1, "GetLastPrices": 1}
     assert 0 < report.requests.books <= 12
-    assert report.pairs == 117  # 39 shares with two futures each: 2 stock + 1 future pair
+    assert report.pairs == 234  # 39 shares with three futures each: 3 stock + 3 future pairs
     assert len(report.rows) == 70 < report.matched == len(report.all_rows)
 
 
@@ -73,7 +73,7 @@ async def test_in_session_the_best_candidates_are_priced_at_the_bid_and_the_ask(
     assert (top.far_price, top.near_price) == (Decimal(32990), Decimal("300.1"))
     assert top.profit == 32990 - 30010
     assert top.tradable
-    assert report.repriced >= 1
+    assert report.repriced >= 1 and report.in_session
 
 
 async def test_pairs_expiring_today_are_skipped() -> None:
