@@ -1,4 +1,4 @@
-"""Import aiogram without building its ~440 Telegram models up front (and httpx without its CLI).
+"""Import aiogram without building its ~440 Telegram models up front.
 
 `aiogram/types/__init__.py` ends by calling `model_rebuild()` on every Telegram type, which builds
 a full pydantic validator and serializer for each of them (nested types copied into each one): on
@@ -121,16 +121,7 @@ _finder = _Finder()
 
 def install() -> None:
     """Defer the model builds of aiogram.types if it is not imported yet (idempotent)."""
-    skip_httpx_cli()
     if TARGET in sys.modules or _finder in sys.meta_path:
         return
     sys.meta_path.insert(0, _finder)
 
-
-def skip_httpx_cli() -> None:
-    """`import httpx` also imports its command-line tool (httpx._main) when click, rich and
-    pygments happen to be installed (they are in the development environment, not in the bot's
-    image): ~4 MB and ~80 ms the bot never uses. httpx falls back to a stub `httpx.main` when
-    that import fails, which a None entry in sys.modules makes it do."""
-    if "httpx" not in sys.modules:
-        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
