@@ -414,9 +414,8 @@ async def run_mode(url: str, mode: str) -> None:
             t - marks[p.spread.id]
             for p in pairs
             if (
-                t := bare.first(
-                    p.spread.far.uid, marks[p.spread.id], lambda b, _a, p=p: b == p.far_price
-                )
+                # the fill consumes the new bid at once: the first far update after the mark
+                t := bare.first(p.spread.far.uid, marks[p.spread.id], lambda _b, _a: True)
             )
             is not None
         ]
