@@ -124,4 +124,3 @@ def install() -> None:
     if TARGET in sys.modules or _finder in sys.meta_path:
         return
     sys.meta_path.insert(0, _finder)
-
