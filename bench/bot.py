@@ -1,20 +1,25 @@
-"""Bot engine benchmarks against the in-process simulator (loopback), with the in-memory Base
-(tests/support/fake_base.py) so the figures are the bot's own.
+"""Bot benchmarks: the real bot process, the engine under load, and the hot path's latency.
 
-1. Resident memory (RSS) of an idle bot process: the bot stack imported (aiogram, broker
-   client, engine), the engine started against the simulator, no jobs.
-2. RSS of the same process running 100 concurrent sell/buy jobs while the simulator's books
-   move (random walk), and CPU time per job per minute over the measuring window.
-3. Time from an order-book change (the control call that moves the best bid) to the
-   replacement order leaving the engine (cancel confirmed, PostOrder sent): p50 / p99.
+1. The real bot (`python -m bot run`) against a fake Telegram Bot API (tests/support/
+   fake_bot_api.py), the simulator and the Base (separate processes, loopback): time from start
+   to its first getUpdates; resident memory (RSS) idle with the catalogue loaded (/update), then
+   with 100 sell/buy jobs (/buy, one lot each, resting orders); its CPU with no job running and
+   with 50 spreads waiting for their price (/spreads, targets out of reach).
+2. The engine in a child process (the whole bot stack imported) running 100 concurrent sell/buy
+   jobs while the simulator's books move: CPU per job per minute (broker limits x100).
+3. Sell/buy book change -> replacement order: from the control call that moves the best bid to
+   the new PostOrder LEAVING THE HTTP TRANSPORT (after the rate limiter, with the broker's real
+   limits, at a pace under them), beside the floor measured in the same run: the same book
+   update reaching a bare WebSocket subscriber plus one bare REST round trip (the engine must
+   learn of the change, then cancel its order, then place the new one).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-import statistics
 import sys
 import time
 from dataclasses import replace
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 from aiohttp import web
 
 from simulator.app import create_app
@@ -105,9 +111,8 @@ def _cpu() -> float:
 
 async def _child(url: str, jobs: int, window: float) -> None:
     """Runs in a separate process: the bot's memory and CPU without the simulator's."""
-    import aiogram  # noqa: F401  (the real bot process has it loaded)
-
-    import bot.app  # noqa: F401
+    import bot.app
+    import bot.telegram.polling  # noqa: F401  (the real bot process has aiogram loaded)
     from bot.engine.interface import SellBuyOrder
 
     engine, client, base = _engine(url, rate_scale=RATE_SCALE)
@@ -247,88 +252,251 @@ async def _memory_and_cpu() -> dict[str, Any]:
         await runner.cleanup()
 
 
-async def _latency() -> dict[str, float]:
+async def _latency() -> dict[str, Any]:
+    from bench._transport import BareBooks, TimedTransport, bare_round_trip
+    from bench.spreads import simulator
+    from bot.broker.client import TInvestClient
+    from bot.broker.config import BrokerConfig
     from bot.engine.interface import SellBuyOrder
+    from bot.engine.options import EngineOptions
+    from bot.engine.trader import Engine
+    from tests.support.fake_base import FakeBase
 
-    runner, url = await _start_sim(
-        SimConfig(port=0, seed=1, always_open=True, rate_scale=0.0, start_time=None)
-    )
-    engine, client, base = _engine(url, poll_interval=1.0)
-    session = aiohttp.ClientSession()
-    try:
-        await engine.start()
-        await engine.update_catalogue()
-        sber = next(i for i in base.instruments_by_id.values() if i.ticker == "SBER")
-        port = engine._broker  # the engine's broker port: time the moment PostOrder leaves
-        sent: dict[Decimal, float] = {}
-        arrived = asyncio.Event()
-        original = port.post_limit_order
+    class Silent:
+        async def notify(self, event: Any) -> None:
+            return None
 
-        async def timed(**kw: Any) -> Any:
-            sent.setdefault(kw["price"], time.perf_counter())
-            arrived.set()
-            return await original(**kw)
+    async with simulator() as url:
+        ws_url = f"ws{url[4:]}/ws"
+        config = replace(
+            BrokerConfig.simulator(token="bench", account_id="sim-account-1"),
+            rest_url=f"{url}/rest",
+            ws_url=ws_url,
+        )
+        transport = TimedTransport()
+        client = TInvestClient(config, http_transport=transport)  # the broker's real limits
+        base = FakeBase()
+        opts = replace(EngineOptions(), catalogue_refresh_at=None, poll_interval=1.0)
+        engine = Engine(
+            client, base, Silent(), account_id="sim-account-1", mode="paper", options=opts
+        )
+        session = aiohttp.ClientSession()
+        bare = BareBooks(ws_url, "bench")
+        http = httpx.AsyncClient(headers={"Authorization": "Bearer bench"})
+        try:
+            await engine.start()
+            await engine.update_catalogue()
+            sber = next(i for i in base.instruments_by_id.values() if i.ticker == "SBER")
+            await bare.start([sber.uid])
 
-        port.post_limit_order = timed  # type: ignore[method-assign]
+            async def book(bid: Decimal) -> None:
+                body = {
+                    "instrumentId": sber.uid,
+                    "bids": [{"price": str(bid), "quantity": 100}],
+                    "asks": [{"price": str(bid + Decimal(5)), "quantity": 100}],
+                }
+                async with session.post(f"{url}/control/book", json=body) as resp:
+                    assert resp.status == 200, await resp.text()
 
-        async def book(bid: Decimal) -> None:
-            body = {
-                "instrumentId": sber.uid,
-                "bids": [{"price": str(bid), "quantity": 100}],
-                "asks": [{"price": str(bid + Decimal(5)), "quantity": 100}],
-            }
-            async with session.post(f"{url}/control/book", json=body) as resp:
-                assert resp.status == 200, await resp.text()
+            def at(price: Decimal) -> Any:
+                return lambda sent: sent.instrument == sber.uid and sent.price == price
 
-        bid = Decimal("250.00")
-        await book(bid)
-        await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=10 * sber.lot))
-        while bid not in sent:
-            await asyncio.wait_for(arrived.wait(), 10)
-            arrived.clear()
-        samples: list[float] = []
-        for k in range(LATENCY_SAMPLES):
-            bid = bid + Decimal("0.01") if k % 2 == 0 else bid - Decimal("0.02")
-            sent.pop(bid, None)
-            arrived.clear()
+            bid = Decimal("250.00")
             t0 = time.perf_counter()
             await book(bid)
-            while bid not in sent:
-                await asyncio.wait_for(arrived.wait(), 10)
-                arrived.clear()
-            samples.append((sent[bid] - t0) * 1000)
-            await asyncio.sleep(0.05)
-        samples.sort()
-        return {
-            "p50_ms": round(statistics.median(samples), 2),
-            "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2),
-            "samples": len(samples),
-        }
+            await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=10 * sber.lot))
+            await transport.wait_first("PostOrder", t0, at(bid), 10)
+            samples: list[float] = []
+            floor: list[float] = []
+            for k in range(LATENCY_SAMPLES):
+                bid = bid + Decimal("0.01") if k % 2 == 0 else bid - Decimal("0.02")
+                await asyncio.sleep(0.1)  # a pace under the broker's limits
+                t0 = time.perf_counter()
+                await book(bid)
+                sent = await transport.wait_first("PostOrder", t0, at(bid), 10)
+                seen = await bare.wait_first(sber.uid, t0, lambda b, _a, p=bid: b == p, 10)
+                samples.append(sent.at - t0)
+                floor.append(seen - t0 + await bare_round_trip(http, config.rest_url, sber.uid))
+            return {"samples": samples, "floor": floor}
+        finally:
+            await engine.close()
+            await client.close()
+            await session.close()
+            await bare.close()
+            await http.aclose()
+
+
+# ---------------------------------------------------------------- the real bot process
+
+OWNER = 777001
+TELEGRAM_TOKEN = "123456:bench-token"
+REAL_JOBS = 100
+REAL_SPREADS = 50
+CPU_WINDOW = 20.0
+
+
+async def _real_bot() -> dict[str, Any]:
+    import tempfile
+
+    import psutil
+    from aiohttp import web as aioweb
+
+    from tests.e2e.stack import manage, running_stack
+    from tests.support.fake_bot_api import FakeBotApi
+
+    class TimedBotApi(FakeBotApi):
+        first_poll: float | None = None
+
+        async def handle(self, request: aioweb.Request) -> aioweb.Response:
+            if request.match_info["method"] == "getUpdates" and self.first_poll is None:
+                self.first_poll = time.perf_counter()
+                await self._notify()
+            return await super().handle(request)
+
+    api = TimedBotApi(TELEGRAM_TOKEN)
+    app = aioweb.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    runner = aioweb.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    site = aioweb.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    api.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    out: dict[str, Any] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
+            async with running_stack(Path(tmp)) as stack:
+                env = stack.bot_env(
+                    TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+                    TELEGRAM_OWNER_IDS=str(OWNER),
+                    TELEGRAM_API_URL=api.url,
+                    LOG_LEVEL="WARNING",
+                )
+                started = time.perf_counter()
+                bot = stack.start("bot", ["-m", "bot", "run"], env)
+                await api.wait_until(lambda: api.first_poll is not None, 60, "the first poll")
+                assert api.first_poll is not None
+                out["first_poll_s"] = api.first_poll - started
+                proc = psutil.Process(bot.popen.pid)
+                times = proc.cpu_times()
+                out["first_poll_cpu_s"] = times.user + times.system  # about: read a bit later
+
+                def cpu() -> float:
+                    times = proc.cpu_times()
+                    return times.user + times.system
+
+                async def cpu_share(seconds: float) -> float:
+                    c0, t0 = cpu(), time.perf_counter()
+                    await asyncio.sleep(seconds)
+                    return (cpu() - c0) / (time.perf_counter() - t0)
+
+                out["start_rss_mb"] = proc.memory_info().rss / 2**20
+                api.push_text(OWNER, "/update")
+                await api.wait_for_text("Catalogue updated", timeout=120)
+                await asyncio.sleep(3)
+                out["idle_rss_mb"] = proc.memory_info().rss / 2**20
+                out["idle_cpu"] = await cpu_share(CPU_WINDOW)
+
+                # 100 sell/buy jobs, one lot each, resting at the best bid
+                async with httpx.AsyncClient(
+                    base_url=stack.base_url, headers={"Authorization": f"Token {stack.base_token}"}
+                ) as base:
+                    body = (
+                        await base.get(
+                            "instruments/",
+                            params={"kind": "share", "active": "true", "page_size": 1000},
+                        )
+                    ).json()
+                shares = [i for i in body["results"] if i["api_trade_available"]]
+                for share in shares[:REAL_JOBS]:
+                    api.push_text(OWNER, f"/buy {share['lot']} {share['ticker']}")
+
+                def started_jobs() -> int:
+                    return sum(c.text.count("Started #") for c in api.sent())
+
+                with contextlib.suppress(AssertionError):
+                    await api.wait_until(lambda: started_jobs() >= REAL_JOBS, 180, "100 jobs")
+                await asyncio.sleep(5)
+                out["jobs"] = started_jobs()
+                if os.environ.get("BENCH_BOT_DEBUG"):
+                    print("\n".join(c.text for c in api.sent()[-40:]), file=sys.stderr)
+                out["jobs_rss_mb"] = proc.memory_info().rss / 2**20
+                api.push_text(OWNER, "/stop")
+                await api.wait_for_text("Stopping every running task", timeout=30)
+                await asyncio.sleep(5)
+
+                # 50 spreads waiting for a price they will not see
+                made = manage(["shell", "-c", _MAKE_SPREADS], stack_db_env(stack))
+                out["spreads"] = int(made.strip().splitlines()[-1])
+                api.push_text(OWNER, "/spreads")
+                await api.wait_for_text("Starting every active spread", timeout=30)
+                await asyncio.sleep(8)  # subscriptions settle
+                out["spreads_cpu"] = await cpu_share(CPU_WINDOW)
+                out["spreads_rss_mb"] = proc.memory_info().rss / 2**20
     finally:
-        await engine.close()
-        await client.close()
-        await session.close()
         await runner.cleanup()
+    return out
+
+
+def stack_db_env(stack: Any) -> dict[str, str]:
+    return {
+        "DATABASE_URL": f"sqlite:///{stack.tmp / 'base.sqlite3'}",
+        "TRADEMAN_ENV": "development",
+    }
+
+
+_MAKE_SPREADS = f"""
+from decimal import Decimal
+from trademan.base.models import Instrument, Spread
+shares = {{i.ticker: i for i in Instrument.objects.filter(kind="share", active=True)}}
+made = 0
+for future in Instrument.objects.filter(kind="future", active=True).order_by("expiration", "id"):
+    near = shares.get(future.basic_asset)
+    if near is None or Spread.objects.filter(far=future).exists() or not future.basic_asset_size:
+        continue
+    Spread.objects.create(far=future, near=near, direction="sell", amount=future.lot,
+                          target_price=Decimal(10) ** 12)
+    made += 1
+    if made >= {REAL_SPREADS}:
+        break
+print(made)
+"""
 
 
 def main() -> None:
-    figures = asyncio.run(_memory_and_cpu())
-    print(f"idle bot process RSS: {figures.get('idle_rss_mb')} MB")
+    real = asyncio.run(_real_bot())
     print(
-        f"{figures.get('jobs_started')} concurrent sell/buy jobs (on average "
+        f"real bot process (python -m bot run, fake Bot API, simulator, Base): first poll "
+        f"{real['first_poll_s']:.2f} s after start ({real['first_poll_cpu_s']:.2f} s of CPU); "
+        f"RSS {real['start_rss_mb']:.1f} MB at the first poll, "
+        f"{real['idle_rss_mb']:.1f} MB idle with the catalogue loaded, "
+        f"{real['jobs_rss_mb']:.1f} MB with {real['jobs']} sell/buy jobs, "
+        f"{real['spreads_rss_mb']:.1f} MB with {real['spreads']} spreads waiting"
+    )
+    print(
+        f"real bot process CPU: {100 * real['idle_cpu']:.1f} % of a core with no job running, "
+        f"{100 * real['spreads_cpu']:.1f} % with {real['spreads']} spreads waiting for their "
+        f"price (over {CPU_WINDOW:.0f} s each)"
+    )
+    figures = asyncio.run(_memory_and_cpu())
+    print(
+        f"engine child: {figures.get('jobs_started')} concurrent sell/buy jobs (on average "
         f"{figures.get('jobs_average')} running over {WINDOW:.0f} s; every book moved every "
         f"{JOBS / MOVES_PER_SECOND:.0f} s, {figures.get('orders_posted')} orders placed in all; "
-        f"broker limits x{RATE_SCALE:.0f}): RSS {figures.get('busy_rss_mb')} MB, "
-        f"CPU {figures.get('cpu_s_per_job_min')} s per job per minute; "
-        f"finished: {figures.get('finished')}"
+        f"broker limits x{RATE_SCALE:.0f}): RSS idle {figures.get('idle_rss_mb')} MB, busy "
+        f"{figures.get('busy_rss_mb')} MB, CPU {figures.get('cpu_s_per_job_min')} s per job per "
+        f"minute; finished: {figures.get('finished')}"
     )
     if os.environ.get("BENCH_BOT_SKIP_LATENCY"):
         return
+    from bench._transport import figures as describe
+
     latency = asyncio.run(_latency())
     print(
-        f"book change -> replacement order sent: p50 {latency['p50_ms']} ms, "
-        f"p99 {latency['p99_ms']} ms over {latency['samples']} changes "
-        "(includes the control call, stream delivery, cancel + its confirmation)"
+        "sell/buy book change -> replacement PostOrder leaving the transport (real limits; "
+        "floor = bare WebSocket delivery + one bare REST round trip):"
+    )
+    print(
+        describe("book change -> order out", latency["samples"], latency["floor"], LATENCY_SAMPLES)
     )
 
 

@@ -3,11 +3,14 @@ update at 200 messages a second, with the broker client's documented rate limits
 
 Figures (p50/p99 over the 50 spreads), with market data from the stream and from polling (order
 states come from the order-state stream in both, the production setup):
-- executable -> far order sent: from the book update that makes a spread executable (taken just
-  before the control call that publishes it) to the far leg's PostOrder handed to the broker
-  client;
-- far fill -> hedge sent: from the book update that fills the far order at the exchange to the
-  hedge's PostOrder handed to the broker client;
+- executable -> far order out: from the book update that makes a spread executable (taken just
+  before the control call that publishes it) to the far leg's PostOrder LEAVING THE HTTP
+  TRANSPORT (after the rate limiter: what the broker sees);
+- far fill -> hedge out: from the book update that fills the far order at the exchange to the
+  hedge's PostOrder leaving the transport;
+- beside each, the floor measured in the same run: the same book update reaching a bare
+  WebSocket subscriber (bench/_transport.py), and the ratio to it (with polling, the engine
+  learns of a book by the poll instead, so the ratio there shows the poll's cost);
 - CPU of the bot process (the simulator runs in its own process and is not counted).
 
 The Base is a no-op stand-in (records go nowhere); sessions are always open.
@@ -20,7 +23,6 @@ import contextlib
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -32,6 +34,7 @@ from typing import Any
 
 import aiohttp
 
+from bench._transport import BareBooks, TimedTransport, figures
 from bot.base_client.types import (
     ActiveTasks,
     BaseHealth,
@@ -42,7 +45,7 @@ from bot.base_client.types import (
 )
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
-from bot.broker.types import InstrumentKind, PostOrderResult
+from bot.broker.types import InstrumentKind
 from bot.engine.options import EngineOptions
 from bot.engine.sessions import SessionState
 from bot.engine.spreads.job import start_spread
@@ -85,23 +88,29 @@ class NullBase:
 
 
 class TimedPort(TInvestPort):
-    """Notes when each PostOrder leaves the bot, per instrument."""
+    """The engine's broker port, with or without the book stream; PostOrders are timed where
+    they leave the HTTP transport (TimedTransport)."""
 
-    def __init__(self, client: TInvestClient, *, stream: bool) -> None:
+    def __init__(self, client: TInvestClient, transport: TimedTransport, *, stream: bool) -> None:
         super().__init__(client)
         self._stream = stream
-        self.posts: dict[str, list[float]] = {}
-
-    async def post_limit_order(self, **kwargs: Any) -> PostOrderResult:
-        self.posts.setdefault(kwargs["instrument_id"], []).append(time.perf_counter())
-        return await super().post_limit_order(**kwargs)
+        self._transport = transport
 
     @property
     def has_book_stream(self) -> bool:
         return self._stream and super().has_book_stream
 
+    @property
+    def posts(self) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        for sent in self._transport.sent:
+            if sent.method == "PostOrder":
+                out.setdefault(sent.instrument, []).append(sent.at)
+        return out
+
     def first_post_after(self, uid: str, moment: float) -> float | None:
-        return next((t for t in self.posts.get(uid, []) if t >= moment), None)
+        found = self._transport.first("PostOrder", moment, lambda s: s.instrument == uid)
+        return None if found is None else found.at
 
 
 @dataclass
@@ -289,22 +298,6 @@ class Books:
                 await asyncio.sleep(delay)
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _report(name: str, values: list[float], expected: int) -> str:
-    if not values:
-        return f"  {name}: no samples"
-    ms = [v * 1000 for v in values]
-    return (
-        f"  {name}: p50 {statistics.median(ms):7.1f} ms   p99 {_pct(ms, 0.99):7.1f} ms   "
-        f"max {max(ms):7.1f} ms   ({len(values)}/{expected} samples)"
-    )
-
-
 MODES = {
     "stream": "book stream + order-state stream",
     "polling": f"books polled every {POLL_INTERVAL} s + order-state stream",
@@ -317,8 +310,11 @@ async def run_mode(url: str, mode: str) -> None:
         rest_url=f"{url}/rest",
         ws_url=url.replace("http", "ws", 1) + "/ws",
     )
-    client = TInvestClient(config)  # the documented rate limits, as with the real broker
-    port = TimedPort(client, stream=mode == "stream")
+    transport = TimedTransport()
+    # the documented rate limits, as with the real broker
+    client = TInvestClient(config, http_transport=transport)
+    port = TimedPort(client, transport, stream=mode == "stream")
+    bare = BareBooks(config.ws_url, TOKEN)
     options = EngineOptions(
         poll_interval=POLL_INTERVAL, catalogue_refresh_at=None, stop_timeout=5.0
     )
@@ -342,6 +338,9 @@ async def run_mode(url: str, mode: str) -> None:
         for pair in pairs:
             await books.set(pair.spread.near.uid, pair.near_bids, pair.near_asks)
             await books.set(pair.spread.far.uid, pair.far_bids, pair.far_asks)
+        await bare.start(
+            sorted({p.spread.near.uid for p in pairs} | {p.spread.far.uid for p in pairs})
+        )
         await engine.start()
         settings = await NullBase().settings()
         for pair in pairs:
@@ -379,6 +378,18 @@ async def run_mode(url: str, mode: str) -> None:
             for p in pairs
             if (t := first_after(p.spread.far.uid, marks[p.spread.id])) is not None
         ]
+        executable_floor = [
+            t - marks[p.spread.id]
+            for p in pairs
+            if (
+                t := bare.first(
+                    p.spread.near.uid,
+                    marks[p.spread.id],
+                    lambda _b, a, p=p: a == Decimal(p.near_asks_executable[0][0]),
+                )
+            )
+            is not None
+        ]
 
         # 2. someone takes each far order: time to the hedge
         await asyncio.sleep(1.0)  # the far orders are acknowledged
@@ -399,6 +410,15 @@ async def run_mode(url: str, mode: str) -> None:
             for p in pairs
             if (t := first_after(p.spread.near.uid, marks[p.spread.id])) is not None
         ]
+        hedge_floor = [
+            t - marks[p.spread.id]
+            for p in pairs
+            if (
+                # the fill consumes the new bid at once: the first far update after the mark
+                t := bare.first(p.spread.far.uid, marks[p.spread.id], lambda _b, _a: True)
+            )
+            is not None
+        ]
         cpu = time.process_time() - cpu0
         wall = time.perf_counter() - wall0
         rate = (books.sent - sent0) / wall
@@ -409,10 +429,11 @@ async def run_mode(url: str, mode: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await follow
         await client.close()
+        await bare.close()
 
     print(f"{len(pairs)} spreads; {MODES[mode]}; books updated at {rate:.0f}/s")
-    print(_report("executable -> far order sent", executable, len(pairs)))
-    print(_report("far fill   -> hedge sent    ", hedge, len(pairs)))
+    print(figures("executable -> far order out", executable, executable_floor, len(pairs)))
+    print(figures("far fill   -> hedge out    ", hedge, hedge_floor, len(pairs)))
     print(f"  bot CPU: {cpu:.2f} s over {wall:.1f} s = {100 * cpu / wall:.0f} % of one core")
 
 

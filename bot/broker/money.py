@@ -45,17 +45,20 @@ class NotWholeLotsError(MoneyError):
 
 
 def _to_int(value: Any, field: str) -> int:
+    kind = type(value)
+    if kind is int:  # the usual cases first (hot path: every price on the wire)
+        return value
+    if kind is str and value:
+        try:
+            return int(value)  # int() ignores surrounding whitespace itself
+        except ValueError:
+            raise MoneyError(f"{field}: expected an integer, got {value!r}") from None
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
         raise MoneyError(f"{field}: expected an integer, got {value!r}")
     if isinstance(value, int):
         return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise MoneyError(f"{field}: expected an integer, got {value!r}") from None
     raise MoneyError(f"{field}: expected an integer, got {type(value).__name__}")
 
 
@@ -67,8 +70,9 @@ def parts_to_decimal(units: int, nano: int) -> Decimal:
         raise MoneyError(f"units ({units}) and nano ({nano}) differ in sign")
     if not INT64_MIN <= units <= INT64_MAX:
         raise MoneyError(f"units out of int64 range: {units}")
-    with localcontext(_EXACT):
-        return Decimal(units) + Decimal(nano).scaleb(-9)
+    # exact: an integer count of nanos, its exponent moved (the same value and the same
+    # representation as units + nano x 1e-9, without a context switch per price)
+    return Decimal(units * NANO + nano).scaleb(-9, _EXACT)
 
 
 def quotation_to_decimal(q: Mapping[str, Any] | None) -> Decimal:
@@ -80,7 +84,7 @@ def quotation_to_decimal(q: Mapping[str, Any] | None) -> Decimal:
     units_raw = q.get("units")
     units = _to_int(units_raw, "units")
     nano = _to_int(q.get("nano"), "nano")
-    if isinstance(units_raw, str) and units_raw.strip().startswith("-") and nano > 0:
+    if nano > 0 and isinstance(units_raw, str) and units_raw.strip().startswith("-"):
         raise MoneyError(f"units ({units_raw}) and nano ({nano}) differ in sign")
     return parts_to_decimal(units, nano)
 

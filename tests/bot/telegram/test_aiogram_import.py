@@ -48,7 +48,10 @@ PROBE = textwrap.dedent(
     })
     markup = types.InlineKeyboardMarkup(
         inline_keyboard=[[types.InlineKeyboardButton(text="Stop", callback_data="stop:1")]])
+    import sys
     print(json.dumps({
+        "httpx_cli_loaded": sys.modules.get("httpx._main") is not None,
+        "sniffio_search_cached": "sniffio" in sys.modules,
         "models": len(models),
         "built_at_import": built_at_import,
         "deferred_namespace": deferred_namespace,
@@ -87,6 +90,10 @@ def test_the_models_are_not_built_at_import_and_still_work_when_used() -> None:
     # the bot's handlers run through the fake Telegram session (methods serialised, answers
     # validated), and deferred models validate nested forward references and serialise
     assert result["help_replied"] is True
+    # bot/httpx_tuning.py: httpx without its CLI, httpcore's per-request `import sniffio`
+    # answered from sys.modules
+    assert result["httpx_cli_loaded"] is False
+    assert result["sniffio_search_cached"] is True
     assert result["nested"] == "hi"
     assert result["user"] == "O"
     assert result["markup"] == {"inline_keyboard": [[{"text": "Stop", "callback_data": "stop:1"}]]}
