@@ -32,6 +32,10 @@ class TradingSettingsSerializer(serializers.ModelSerializer):
             "max_bulk_value",
             "max_position_value",
             "bulk_confirm_threshold",
+            "notify_fills",
+            "notify_progress",
+            "notify_stops",
+            "notify_alerts",
             "updated_at",
         )
         read_only_fields = fields

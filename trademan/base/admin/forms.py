@@ -76,4 +76,8 @@ class TradingSettingsForm(ServiceRulesForm):
             "max_bulk_value",
             "max_position_value",
             "bulk_confirm_threshold",
+            "notify_fills",
+            "notify_progress",
+            "notify_stops",
+            "notify_alerts",
         )
