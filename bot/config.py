@@ -49,6 +49,8 @@ class BotConfig(BaseSettings):
     tinvest_app_name: str = "trademan"
     log_level: str = "INFO"
     bot_state_dir: Path = Path("var/bot")
+    # the dashboard feed: seconds between portfolio snapshots sent to the Base (0 = never)
+    views_snapshot_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("telegram_owner_ids", mode="before")
     @classmethod

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.engine.events import Direction, Event, JobKind
 from bot.engine.spreads.prices import SideQuote, SpreadQuote
+
+if TYPE_CHECKING:
+    from bot.engine.views.desk import ViewsDesk
 
 __all__ = [
     "CatalogueUpdate",
@@ -127,6 +130,11 @@ class Trader(Protocol):
         ...
 
     async def update_catalogue(self) -> CatalogueUpdate: ...
+
+    @property
+    def views(self) -> ViewsDesk:
+        """/portfolio, /orders, /stats, /chart (bot.engine.views.desk.ViewsDesk)."""
+        ...
 
     async def wait_idle(self) -> None:
         """Return when no job is running (console --exit-on-eof and tests)."""

@@ -66,6 +66,7 @@ from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
 from bot.engine.tinvest_port import TInvestPort
+from bot.engine.views.desk import ViewsDesk
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ class Engine:
         self._order_events = OrderEventRouter()
         self._running_tasks: set[int] = self._load_running()
         self._running_spreads: set[int] = self._load_running("spread")
+        self.views = ViewsDesk(self._ctx, base, self._registry)  # /portfolio /orders /stats /chart
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
@@ -194,6 +196,7 @@ class Engine:
             self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
             self._spawn(self._daily_refresh(), "catalogue-refresh")
+        self.views.start(self._spawn)
         try:
             await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
             await self._reconcile()

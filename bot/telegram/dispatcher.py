@@ -22,6 +22,7 @@ from bot.telegram.routers import (
     spreads,
     stop,
     tasks,
+    views,
 )
 from bot.texts import Texts
 
@@ -39,6 +40,10 @@ MENU = (
     "spreads",
     "sprices",
     "update",
+    "portfolio",
+    "orders",
+    "stats",
+    "chart",
 )
 
 
@@ -71,6 +76,7 @@ def create_dispatcher(
         catalogue.make_router(),
         sellbuy.make_router(),
         spreads.make_router(),
+        views.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

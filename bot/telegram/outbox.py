@@ -52,7 +52,9 @@ class Outgoing:
     reply_markup: InlineKeyboardMarkup | None = None
     edit_message_id: int | None = None
     document_name: str | None = None  # send `text` as this file
-    caption: str | None = None  # of the document
+    caption: str | None = None  # of the document or photo
+    photo: bytes | None = None  # a PNG sent as a photo (`document_name` is its file name)
+    silent: bool = False  # sent without sound (disable_notification)
 
     @property
     def joinable(self) -> bool:
@@ -122,18 +124,38 @@ class Outbox:
     # -- putting messages in -----------------------------------------------------------------
 
     def send(
-        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        silent: bool = False,
     ) -> None:
-        """Queue a message (split or turned into a document when long). Never blocks or raises."""
+        """Queue a message (split or turned into a document when long). Never blocks or raises.
+        `silent` messages arrive without sound (joined only with other silent ones)."""
         if not text.strip():
             return
         if len(text) > self.document_threshold:
-            self._put(Outgoing(chat_id, text, reply_markup, document_name="trademan.txt"))
+            self._put(
+                Outgoing(chat_id, text, reply_markup, document_name="trademan.txt", silent=silent)
+            )
             return
         pieces = split_text(text)
         for index, piece in enumerate(pieces):
             markup = reply_markup if index == len(pieces) - 1 else None  # buttons under the end
-            self._put(Outgoing(chat_id, piece, markup))
+            self._put(Outgoing(chat_id, piece, markup, silent=silent))
+
+    def send_photo(self, chat_id: int, png: bytes, caption: str, filename: str) -> None:
+        """Queue a picture (PNG) with a caption (cut to Telegram's 1024 characters)."""
+        self._put(
+            Outgoing(
+                chat_id,
+                caption,
+                document_name=filename,
+                caption=caption[:CAPTION_LIMIT],
+                photo=png,
+            )
+        )
 
     def edit(
         self,
@@ -218,7 +240,7 @@ class Outbox:
             taken = 1
             if item.joinable:
                 text = item.text
-                while queue and queue[0].joinable:
+                while queue and queue[0].joinable and queue[0].silent == item.silent:
                     if len(text) + 1 + len(queue[0].text) > TEXT_LIMIT:
                         break
                     text += "\n" + queue.popleft().text
@@ -295,13 +317,21 @@ class Outbox:
                 return
 
     async def _call(self, item: Outgoing) -> None:
-        if item.document_name is not None:
+        quiet = True if item.silent else None
+        if item.photo is not None:
+            await self.bot.send_photo(
+                item.chat_id,
+                BufferedInputFile(item.photo, filename=item.document_name or "chart.png"),
+                caption=item.caption,
+            )
+        elif item.document_name is not None:
             caption = item.caption or item.text.strip().split("\n", 1)[0]
             await self.bot.send_document(
                 item.chat_id,
                 BufferedInputFile(item.text.encode("utf-8"), filename=item.document_name),
                 caption=caption[:CAPTION_LIMIT],
                 reply_markup=item.reply_markup,
+                disable_notification=quiet,
             )
         elif item.edit_message_id is not None:
             await self.bot.edit_message_text(
@@ -311,4 +341,9 @@ class Outbox:
                 reply_markup=item.reply_markup,
             )
         else:
-            await self.bot.send_message(item.chat_id, item.text, reply_markup=item.reply_markup)
+            await self.bot.send_message(
+                item.chat_id,
+                item.text,
+                reply_markup=item.reply_markup,
+                disable_notification=quiet,
+            )

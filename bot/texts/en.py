@@ -21,6 +21,10 @@ TEXTS: dict[str, str] = {
         "/spreads — run every active spread from the Base\n"
         "/sprices — spread prices now, both directions, or when trading opens\n"
         "/update — refresh the instrument catalogue from the broker\n"
+        "/portfolio — positions, P&L, cash, margin; spread legs under their spread\n"
+        "/orders — the account's live orders and stop orders, with their tasks\n"
+        "/stats [today|week|month|all] — fills, volume, commission, price improvement\n"
+        "/chart N — chart of spread N (/chart sb N: of sell/buy task N)\n"
         "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
     ),
     "unknown_command": "Unknown command {command}. /help lists the commands.",
@@ -36,6 +40,10 @@ TEXTS: dict[str, str] = {
     "menu.spreads": "run the active spreads",
     "menu.sprices": "spread prices now, both directions",
     "menu.update": "refresh the instrument catalogue",
+    "menu.portfolio": "positions, cash, margin, P&L",
+    "menu.orders": "live orders and stop orders",
+    "menu.stats": "results: /stats [today|week|month|all]",
+    "menu.chart": "chart of a spread: /chart N",
     "mode.paper": "paper trading against the simulator",
     "mode.live": "LIVE trading",
     # health

@@ -23,6 +23,10 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "spreads",
         "sprices",
         "update",
+        "portfolio",
+        "orders",
+        "stats",
+        "chart",
     ]
 
 
