@@ -93,12 +93,9 @@ def render_png(chart: Chart, labels: ChartLabels) -> bytes:
         moment = start + (end - start) * i / 3
         xx = x(moment)
         draw.line([(xx, MARGIN_TOP), (xx, HEIGHT - MARGIN_BOTTOM)], fill=COLOURS["grid"])
-        draw.text(
-            (xx - 20, HEIGHT - MARGIN_BOTTOM + 6),
-            moscow(moment).strftime("%d.%m %H:%M"),
-            fill=COLOURS["axis"],
-            font=small,
-        )
+        stamp = moscow(moment).strftime("%d.%m %H:%M")
+        left = min(xx - 20, WIDTH - 4 - draw.textlength(stamp, font=small))
+        draw.text((left, HEIGHT - MARGIN_BOTTOM + 6), stamp, fill=COLOURS["axis"], font=small)
     draw.rectangle(
         [(MARGIN_LEFT, MARGIN_TOP), (WIDTH - MARGIN_RIGHT, HEIGHT - MARGIN_BOTTOM)],
         outline=COLOURS["axis"],

@@ -144,3 +144,20 @@ def test_any_text_parses_or_is_refused(text: str) -> None:
     assert parse_period(text) in (None, "today", "week", "month", "all")
     result = parse_chart(text)
     assert result is None or (result[0] in ("spread", "sellbuy") and result[1] >= 1)
+
+
+def test_pillow_stays_out_of_the_idle_bot() -> None:
+    """The chart library is imported when a picture is asked for, never by the running bot."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, bot.__main__, bot.app, bot.console, bot.telegram.dispatcher, "
+        "bot.engine.trader; print(sorted(m for m in sys.modules if m.split('.')[0] == 'PIL'))"
+    )
+    root = Path(__file__).resolve().parents[4]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
