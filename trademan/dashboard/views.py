@@ -98,6 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             charts.append(_chart_json(data))
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
         "chart_labels": _labels(),
         "title": _("Dashboard"),
         "period": period,
@@ -132,6 +133,7 @@ def task(request: HttpRequest, task_kind: str, pk: int) -> HttpResponse:
     )
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
         "chart_labels": _labels(),
         "title": data["title"],
         "task": data,

@@ -34,6 +34,8 @@
         { label: labels.fills, stroke: "#d62728", width: 0, points: { show: true, size: 9, fill: "#d62728" } },
       ],
       axes: [{}, { size: 70 }],
+      // times shown in Moscow time, like everywhere in Trademan
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Europe/Moscow"); },
     };
     var plot = new uPlot(opts, data, el);
     el.dataset.drawn = String(data[0].length);
