@@ -239,3 +239,71 @@ async def test_the_console_shows_the_same(stack: Stack, tmp_path: Path) -> None:
     assert f"[chart-sellbuy-{task_id}.png: PNG," in text
     assert (tmp_path / "pictures" / f"chart-sellbuy-{task_id}.png").read_bytes()[:4] == b"\x89PNG"
     assert "Формат: /stats [today|week|month|all]" in text
+
+
+async def test_portfolio_with_a_future_and_a_short_to_the_kopeck(stack: Stack) -> None:
+    """A long future (in points) and a short share, bought and sold by hand at the market; the
+    total, computed here by hand, agrees with the broker's own margin attributes."""
+    sim, tg = stack.sim, stack.tg
+    futures = (await sim.ok("InstrumentsService", "Futures", {}))["instruments"]
+    future = next(f for f in futures if f["basicAsset"] == "SBER")
+    fid = future["uid"]
+    amount = Decimal(str(future["minPriceIncrementAmount"]["units"])) + Decimal(
+        future["minPriceIncrementAmount"]["nano"]
+    ) / Decimal(10**9)
+    increment = Decimal(str(future["minPriceIncrement"]["units"])) + Decimal(
+        future["minPriceIncrement"]["nano"]
+    ) / Decimal(10**9)
+    point = amount / increment  # roubles per point
+    ref = Decimal(str((await sim.instrument(fid))["lastPrice"])).quantize(Decimal(1))
+    await sim.set_money("1000000")
+    await sim.set_book(fid, [(str(ref - 10), 50)], [(str(ref), 50)])
+    await sim.set_book(GAZP, [("170.00", 500)], [("170.10", 500)])
+
+    async def market(instrument: str, side: str, lots: int, key: str) -> None:
+        await sim.ok(
+            "OrdersService",
+            "PostOrder",
+            {
+                "instrumentId": instrument,
+                "quantity": str(lots),
+                "direction": f"ORDER_DIRECTION_{side}",
+                "accountId": sim.account_id,
+                "orderType": "ORDER_TYPE_MARKET",
+                "orderId": key,
+            },
+        )
+
+    await market(fid, "BUY", 2, "0d5e3b1c-7a2f-4c8e-9b6d-1f0a2e3c4d51")
+    await market(GAZP, "SELL", 10, "0d5e3b1c-7a2f-4c8e-9b6d-1f0a2e3c4d52")
+    await sim.set_book(
+        fid, [(str(ref + 100), 50)], [(str(ref + 101), 50)], last_price=str(ref + 100)
+    )
+    await sim.set_book(GAZP, [("167.90", 500)], [("168.10", 500)], last_price="168.00")
+
+    # by hand: the future costs only its commission, 0.05 % of 2 x ref points in roubles; the
+    # short brings 100 x 170.00 = 17 000.00 less 8.50
+    fee = (2 * ref * point * Decimal("0.0005")).quantize(Decimal("0.01"))
+    cash = Decimal(1_000_000) - fee + Decimal("17000.00") - Decimal("8.50")
+    future_pnl = (100 * 2 * point).quantize(Decimal("0.01"))  # +100 points on 2 contracts
+    short_value = Decimal("-16800.00")  # -100 x 168.00
+    short_pnl = Decimal("200.00")  # (168 - 170) x -100
+    total = cash + short_value + future_pnl
+    margin = await sim.ok("UsersService", "GetMarginAttributes", {"accountId": sim.account_id})
+    liquid = Decimal(str(margin["liquidPortfolio"]["units"])) + Decimal(
+        margin["liquidPortfolio"]["nano"]
+    ) / Decimal(10**9)
+    assert liquid.quantize(Decimal("0.01")) == total  # the simulator agrees with the hand sum
+
+    def rub(value: Decimal) -> str:
+        return f"{value:,.2f}"
+
+    await tg.send("/portfolio")
+    text = "\n".join(tg.replies())
+    short = (
+        f"GAZP -100 pcs · 170 → 168\n   {rub(short_value)} ₽ · P&L +{rub(short_pnl)} ₽ (+1.18 %)"
+    )
+    assert short in text, text
+    assert f"P&L +{rub(future_pnl)} ₽" in text
+    assert f"Cash: {rub(cash)} RUB" in text
+    assert f"Total: {rub(total)} ₽" in text
