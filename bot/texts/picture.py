@@ -89,7 +89,7 @@ def render_png(chart: Chart, labels: ChartLabels) -> bytes:
         draw.line([(MARGIN_LEFT, yy), (WIDTH - MARGIN_RIGHT, yy)], fill=COLOURS["grid"])
         label = format_decimal(level.quantize(Decimal("0.01")), labels.language)
         draw.text((8, yy - 8), label, fill=COLOURS["axis"], font=small)
-    for i in range(4):
+    for i in range(4 if end > start else 1):
         moment = start + (end - start) * i / 3
         xx = x(moment)
         draw.line([(xx, MARGIN_TOP), (xx, HEIGHT - MARGIN_BOTTOM)], fill=COLOURS["grid"])

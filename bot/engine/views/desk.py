@@ -52,7 +52,8 @@ class ViewsDesk:
         self.levels = NotifyLevels()
         self._tasks: ActiveTasks | None = None
         self._tickers: dict[str, str] = {}
-        self._no_commission: set[str] = set()  # broker order ids the broker could not tell
+        self._no_commission: set[str] = set()
+        self._spreads: list[Spread] = []  # broker order ids the broker could not tell
 
     # -- commands -------------------------------------------------------------------------
 
@@ -295,13 +296,21 @@ class ViewsDesk:
     # -- helpers --------------------------------------------------------------------------
 
     async def _spreads_or_none(self) -> list[Spread]:
-        if self._ctx.recorder.is_down:
-            return list(self._tasks.spreads) if self._tasks else []
-        try:
-            self._tasks = await self._base.active_tasks()
-        except (BaseUnavailable, BaseRejected) as exc:
-            log.info("/portfolio without spread grouping: %s", exc)
-        return list(self._tasks.spreads) if self._tasks else []
+        """The spreads whose legs /portfolio groups: the active ones and those that traded (a
+        finished spread's legs are still held), newest first; the last known without the Base."""
+        if not self._ctx.recorder.is_down:
+            try:
+                lister = getattr(self._base, "spreads", None)  # BaseClient; fakes may lack it
+                if callable(lister):
+                    every: list[Spread] = await lister()
+                    self._spreads = [
+                        s for s in every if s.active or s.far_executed or s.near_executed
+                    ]
+                else:
+                    self._spreads = list((await self._base.active_tasks()).spreads)
+            except (BaseUnavailable, BaseRejected) as exc:
+                log.info("/portfolio without fresh spread grouping: %s", exc)
+        return self._spreads
 
     async def _learn_tickers(self, pairs: list[tuple[str, str]]) -> None:
         for uid, ticker in pairs:

@@ -80,6 +80,17 @@ async def stack(live_server: Any, token: str, tmp_path: Path) -> AsyncIterator[S
             await base.close()
 
 
+def _spread_on_sber() -> int:
+    from trademan.base.models import Instrument, Spread
+
+    far = Instrument.objects.filter(kind="future", basic_asset="SBER").order_by("expiration")[0]
+    near = Instrument.objects.get(ticker="SBER", class_code="TQBR")
+    spread = Spread.objects.create(
+        far=far, near=near, direction="sell", amount=1, target_price=Decimal(1000)
+    )
+    return spread.pk
+
+
 async def _live_orders(sim: SimHandle, count: int, at: str | None = None) -> None:
     def ready(orders: list[dict[str, Any]]) -> bool:
         live = active(orders)
@@ -130,6 +141,14 @@ async def test_views_against_the_simulator_and_the_base(stack: Stack) -> None:
     assert "Cash: 992,492.25 RUB" in text
     assert "Margin: used 0.00 ₽, free 1,000,022.25 ₽ (liquid 1,000,022.25 ₽)" in text
     assert "Total: 1,000,022.25 ₽" in text
+
+    # once SBER is the near leg of a spread, it is shown under the spread with the spread's net
+    spread_id = await asyncio.to_thread(_spread_on_sber)
+    before = len(tg.replies())
+    await tg.send("/portfolio")
+    text = "\n".join(tg.replies()[before:])
+    assert f"Spread #{spread_id} sell " in text and "/SBER: net P&L +26.00 ₽" in text, text
+    assert "  SBER 30 pcs · 250.1333 → 251" in text  # indented under its spread
 
     # /orders: an order of ours (a limit below the market rests), one placed by hand, a stop
     limit = await engine.start_sellbuy(
