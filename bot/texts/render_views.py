@@ -221,6 +221,8 @@ def render_stats(texts: Texts, stats: Stats) -> str:
             commission=_money(texts, stats.commission),
         )
     )
+    if stats.commission_unknown:
+        lines.append(texts("views.stats.commission_unknown", orders=stats.commission_unknown))
     return "\n".join(lines)
 
 

@@ -40,6 +40,9 @@ EN: dict[str, str] = {
     "views.stats.better": "{value} better",
     "views.stats.worse": "{value} worse",
     "views.stats.totals": "Total: {fills} fills, {volume} ₽, commission {commission} ₽.",
+    "views.stats.commission_unknown": (
+        "The commission of {orders} order(s) is not known yet (learnt within a minute)."
+    ),
     "views.chart.caption": "{title}: executable price against the target {target}; {fills} fills",
     "views.chart.no_target": "none",
     "views.chart.sell": "to sell",
@@ -98,6 +101,9 @@ RU: dict[str, str] = {
     "views.stats.better": "лучше на {value}",
     "views.stats.worse": "хуже на {value}",
     "views.stats.totals": "Итого: сделок {fills}, {volume} ₽, комиссия {commission} ₽.",
+    "views.stats.commission_unknown": (
+        "Комиссия по заявкам ({orders}) ещё не известна (узнаем в течение минуты)."
+    ),
     "views.chart.caption": "{title}: исполнимая цена против цели {target}; сделок {fills}",
     "views.chart.no_target": "нет",
     "views.chart.sell": "продать",

@@ -101,6 +101,7 @@ def test_price_improvement_on_known_fills(fills_known: dict[str, Any]) -> None:
         "fills": 3,
         "volume": Decimal("90180.00"),
         "commission": Decimal("45.10"),
+        "commission_unknown": 0,
     }
 
 
@@ -112,6 +113,7 @@ def test_a_period_leaves_older_fills_out(share: Instrument, now: datetime) -> No
     fill(new, "n", 10, "281.00", now)
     week = reports.stats("week")
     assert week["totals"]["fills"] == 1  # type: ignore[index]
+    assert week["totals"]["commission_unknown"] == 1  # type: ignore[index]  # not learnt yet
     assert week["improvement"]["roubles"] == Decimal("0.50")  # type: ignore[index]
     assert reports.stats("all")["improvement"]["roubles"] == Decimal("1.50")  # type: ignore[index]
     with pytest.raises(ValueError):

@@ -154,6 +154,7 @@ def stats(period: str, now: datetime | None = None) -> dict[str, object]:
         fills = fills.filter(executed_at__gte=since)
     rows: dict[tuple[str, int, str, int], Row] = {}
     commissions: dict[int, Decimal] = {}
+    unknown: set[int] = set()  # orders whose commission the bot has not learnt yet
     for fill in fills.order_by("executed_at", "id"):
         order: Order = fill.order
         kind = order.task_kind or ""
@@ -171,6 +172,8 @@ def stats(period: str, now: datetime | None = None) -> dict[str, object]:
             row.orders.add(order.pk)
             row.commission += order.commission or 0
             commissions[order.pk] = order.commission or Decimal(0)
+            if order.commission is None:
+                unknown.add(order.pk)
         if kind == "sellbuy" and order.opposite_price is not None:
             if row.improvement is None:
                 row.improvement = Improvement()
@@ -205,6 +208,7 @@ def stats(period: str, now: datetime | None = None) -> dict[str, object]:
             "commission": sum(commissions.values(), Decimal(0)).quantize(
                 KOPECK, rounding=ROUND_HALF_UP
             ),
+            "commission_unknown": len(unknown),
         },
     }
 

@@ -53,6 +53,7 @@ class Stats:
     fills: int
     volume: Decimal
     commission: Decimal
+    commission_unknown: int = 0  # orders whose commission is not known yet (not in the sums)
 
 
 def _improvement(data: Any) -> Improvement | None:
@@ -101,4 +102,5 @@ def stats_from_json(data: dict[str, Any]) -> Stats:
         fills=int(totals.get("fills", 0)),
         volume=dec(totals.get("volume", "0")),
         commission=dec(totals.get("commission", "0")),
+        commission_unknown=int(totals.get("commission_unknown", 0)),
     )

@@ -99,6 +99,9 @@ class TotalsSerializer(serializers.Serializer):
     fills = serializers.IntegerField()
     volume = DecimalString()
     commission = DecimalString()
+    commission_unknown = serializers.IntegerField(
+        help_text="orders with fills whose commission is not recorded yet (not in `commission`)"
+    )
 
 
 class StatsSerializer(serializers.Serializer):
