@@ -23,6 +23,7 @@ from bot.broker.errors import BrokerError
 from bot.config import BotConfig
 from bot.engine.events import Event, RateLimitWait
 from bot.engine.interface import Notifier
+from bot.engine.options import EngineOptions
 from bot.engine.trader import Engine
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ async def build_app(config: BotConfig, notifier: Notifier) -> App:
         mode=config.trademan_mode,
         state_dir=config.bot_state_dir,
         tape=config.tape_options(),
+        options=EngineOptions(views_snapshot_interval=config.views_snapshot_seconds or None),
     )
     app = App(engine, broker, base, account_id)
     try:

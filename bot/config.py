@@ -56,6 +56,8 @@ class BotConfig(BaseSettings):
     tape_depth: Literal[1, 10, 20, 30, 40, 50] = 10
     tape_max_mb: int = Field(default=500, ge=1)
     tape_retention_days: int = Field(default=30, ge=1)
+    # the dashboard feed: seconds between portfolio snapshots sent to the Base (0 = never)
+    views_snapshot_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("telegram_owner_ids", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from aiogram import Bot, Dispatcher
@@ -53,9 +54,22 @@ _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 class Printer:
     """Prints what the bot sends; remembers the last keyboard so a number can press it."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, pictures: Path | None = None) -> None:
         self.out = out
+        self.pictures = pictures  # where pictures are saved (None: only their size is shown)
         self.buttons: list[tuple[str, dict[str, Any]]] = []  # (callback data, message)
+
+    def _save(self, name: str, data: bytes | None) -> str:
+        size = len(data or b"")
+        if self.pictures is None or data is None:
+            return f"PNG, {size} bytes"
+        try:
+            self.pictures.mkdir(parents=True, exist_ok=True)
+            path = self.pictures / Path(name).name
+            path.write_bytes(data)
+        except OSError as exc:
+            return f"PNG, {size} bytes, not saved: {exc}"
+        return f"PNG, {size} bytes, saved to {path}"
 
     def __call__(self, request: Request) -> None:
         if not request.ok:
@@ -71,6 +85,10 @@ class Printer:
             name = request.params.get("document", {}).get("filename", "file")
             caption = request.params.get("caption", "")
             self._write(f"{caption}\n[{name}]\n{body}", request)
+        elif request.method == "sendPhoto":
+            name = request.params.get("photo", {}).get("filename", "picture.png")
+            caption = request.params.get("caption", "")
+            self._write(f"{caption}\n[{name}: {self._save(name, request.document)}]", request)
         elif request.method == "answerCallbackQuery" and request.params.get("text"):
             self._emit(f"  ({request.params['text']})")
 
@@ -119,7 +137,7 @@ class Console:
         self.echo = (not stdin.isatty()) if echo is None else echo
         self.owner = config.console_owner_id
         self.texts = Texts(config.bot_language)
-        self.printer = Printer(stdout)
+        self.printer = Printer(stdout, config.bot_state_dir / "pictures")
         self.session = FakeSession(printer=self.printer)
         self.bot = Bot(CONSOLE_TOKEN, session=self.session)
         self.outbox = Outbox(self.bot, pace=0)

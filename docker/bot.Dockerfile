@@ -1,19 +1,34 @@
 # syntax=docker/dockerfile:1
 # The bot (aiogram 3 + the execution engine): `python -m bot run`. Build from the repository root:
 #   docker build -f docker/bot.Dockerfile -t trademan-bot .
-# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7; every dependency of requirements/bot.txt
-# has wheels for all three, so no compiler is needed.
+# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7. Every dependency of requirements/bot.txt
+# has wheels for amd64 and arm64; on arm/v7 Pillow (the /chart pictures) publishes none, so that
+# build compiles it from its hashed source (zlib and libjpeg headers), and the image keeps only
+# the libjpeg runtime.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
+ARG TARGETARCH
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 COPY requirements/bot.txt /tmp/bot.txt
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
+RUN set -eux; \
+    if [ "$TARGETARCH" = "arm" ]; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends build-essential zlib1g-dev libjpeg62-turbo-dev; \
+    fi; \
+    python -m venv /opt/venv; \
+    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
 
 FROM ${PYTHON_IMAGE}
-RUN groupadd --system --gid 10001 trademan \
-    && useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \
+ARG TARGETARCH
+RUN set -eux; \
+    if [ "$TARGETARCH" = "arm" ]; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends libjpeg62-turbo; \
+        rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    groupadd --system --gid 10001 trademan; \
+    useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin trademan
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \

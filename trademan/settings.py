@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "trademan.base",
     "trademan.api",
+    "trademan.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("dashboard/", include("trademan.dashboard.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("trademan.api.urls")),
 ]

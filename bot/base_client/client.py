@@ -269,6 +269,31 @@ class BaseClient:
         result: Json = await self._json("PUT", "stash/", json={"orders": orders})
         return result
 
+    # -- the owner's views (docs/base-api.md: stats/, portfolio/, quotes/, charts/) ---------
+
+    async def stats(self, period: str) -> Json:
+        result: Json = await self._json("GET", "stats/", params={"period": period})
+        return result
+
+    async def put_portfolio(self, snapshot: Json) -> None:
+        await self._request("PUT", "portfolio/", json=snapshot)
+
+    async def post_quotes(self, series: list[Json]) -> int:
+        body = await self._json("POST", "quotes/", json={"series": series})
+        return int(body.get("stored", 0))
+
+    async def orders_missing_commission(self) -> list[OrderRecord]:
+        """Filled orders of the last days whose commission is not recorded yet."""
+        return await self.orders(commission_missing=True)
+
+    async def chart(self, task_kind: str, task_id: int) -> Json | None:
+        """A task's quote history and fills; None when the Base has no such task."""
+        response = await self._request("GET", f"charts/{task_kind}/{task_id}/", allow_404=True)
+        if response.status_code == 404:
+            return None
+        result: Json = response.json()
+        return result
+
 
 def _param(value: Any) -> str:
     if isinstance(value, bool):

@@ -171,9 +171,12 @@ class NewOrder:
     task_kind: TaskKind | None = None
     task_id: int | None = None
     leg: Leg | None = None
+    # the opposite best price when placed (best ask buying, best bid selling): what crossing
+    # the spread would have paid; the reference of the price improvement in /stats
+    opposite_price: Decimal | None = None
 
     def to_json(self) -> Json:
-        return {
+        body: Json = {
             "client_order_id": self.client_order_id,
             "instrument": self.instrument,
             "direction": self.direction,
@@ -185,6 +188,9 @@ class NewOrder:
             "task_id": self.task_id,
             "leg": self.leg,
         }
+        if self.opposite_price is not None:
+            body["opposite_price"] = str(self.opposite_price)
+        return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +202,12 @@ class OrderUpdate:
     broker_order_id: str | None = None
     lots_executed: int | None = None
     message: str | None = None
+    commission: Decimal | None = None  # RUB charged so far, as the broker reports it
 
     def to_json(self) -> Json:
         body: Json = {"status": self.status}
+        if self.commission is not None:
+            body["commission"] = str(self.commission)
         if self.broker_order_id is not None:
             body["broker_order_id"] = self.broker_order_id
         if self.lots_executed is not None:
@@ -352,6 +361,11 @@ class TradingSettings:
     bulk_confirm_threshold: int = 50
     #: tickers the market recorder records besides the instruments of running jobs
     tape_watchlist: tuple[str, ...] = ()
+    # notification levels per kind of event: "on", "silent" (no sound) or "off"
+    notify_fills: str = "on"
+    notify_progress: str = "on"
+    notify_stops: str = "on"
+    notify_alerts: str = "on"
 
     @classmethod
     def from_json(cls, data: Json) -> TradingSettings:
@@ -369,4 +383,8 @@ class TradingSettings:
                 data.get("bulk_confirm_threshold", default.bulk_confirm_threshold)
             ),
             tape_watchlist=tuple(str(t) for t in data.get("tape_watchlist") or ()),
+            notify_fills=str(data.get("notify_fills", "on")),
+            notify_progress=str(data.get("notify_progress", "on")),
+            notify_stops=str(data.get("notify_stops", "on")),
+            notify_alerts=str(data.get("notify_alerts", "on")),
         )

@@ -17,8 +17,10 @@ from bot.broker.types import (
     Dividend,
     Instrument,
     LastPrice,
+    MarginAttributes,
     OrderBook,
     OrderState,
+    Portfolio,
     Positions,
     PostOrderResult,
     StopOrder,
@@ -149,6 +151,20 @@ class BrokerPort(ABC):
     @property
     def has_order_stream(self) -> bool:
         return False
+
+    # -- the owner's views (bot.engine.views); a port without them refuses those commands --
+
+    async def portfolio(self, *, account_id: str) -> Portfolio:
+        raise NotImplementedError
+
+    async def margin_attributes(self, *, account_id: str) -> MarginAttributes:
+        raise NotImplementedError
+
+    async def active_stop_orders(self, *, account_id: str) -> list[StopOrder]:
+        raise NotImplementedError
+
+    async def instrument_by_uid(self, uid: str) -> Instrument:
+        raise NotImplementedError
 
     async def close(self) -> None:
         return None

@@ -20,6 +20,9 @@ from bot.engine.stops.plan import CancelPlan, StashResult, StopPlan
 if TYPE_CHECKING:
     from bot.engine.tape.whatif import WhatIfResult
 
+if TYPE_CHECKING:
+    from bot.engine.views.desk import ViewsDesk
+
 __all__ = [
     "CatalogueUpdate",
     "ComponentHealth",
@@ -174,6 +177,10 @@ class Trader(Protocol):
     @property
     def stops(self) -> StopsCommands:
         """/stops, /shorts, /nuke, /cancel, /stash, /restore."""
+
+    @property
+    def views(self) -> ViewsDesk:
+        """/portfolio, /orders, /stats, /chart (bot.engine.views.desk.ViewsDesk)."""
         ...
 
     async def wait_idle(self) -> None:

@@ -152,6 +152,11 @@ class BookFeeds:
                     del self._feeds[key]
             await feed.close()
 
+    def latest(self, instrument_id: str) -> OrderBook | None:
+        """The last book a running feed holds (no request): None when nobody watches it."""
+        feed = self._feeds.get(instrument_id)
+        return None if feed is None else feed.book
+
     async def close(self) -> None:
         for feed in list(self._feeds.values()):
             await feed.close()

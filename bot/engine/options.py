@@ -32,3 +32,8 @@ class EngineOptions:
     catalogue_refresh_at: time | None = time(7, 0)
     # fsync the journal on every record (turn off only in benchmarks)
     journal_fsync: bool = True
+    # the owner's views: a portfolio snapshot, quote history and notification levels go to /
+    # come from the Base this often while the bot runs (None: never; the app sets 60 s)
+    views_snapshot_interval: float | None = None
+    # how often running tasks' executable prices are sampled (from books already watched)
+    views_sample_interval: float = 5.0

@@ -77,6 +77,7 @@ class TrackedOrder:
     message: str = ""
     seen_trades: set[str] = field(default_factory=set)
     lots_recorded: int = 0  # lots covered by recorded fills
+    commission: Decimal | None = None  # RUB charged so far (the broker's executedCommission)
 
     @classmethod
     def from_record(
@@ -191,11 +192,14 @@ class OrderDesk:
         stop: asyncio.Event | None = None,
         leg: Literal["far", "near"] | None = None,
         client_order_id: str | None = None,
+        opposite_price: Decimal | None = None,
     ) -> tuple[TrackedOrder, list[Fill]]:
         """Record (journal) then send one limit order. Returns the order and any fills it got at
         once. Raises OrderRefusedByBroker when the broker rejected it (nothing live). `leg`
         names a spread order's leg in the Base record. `client_order_id` (the idempotency key)
-        is the caller's when it must know the id before the call returns; a new one otherwise."""
+        is the caller's when it must know the id before the call returns; a new one otherwise.
+        `opposite_price` (best ask buying, best bid selling, when the order is placed) goes into
+        the record: /stats measures the price improvement against it."""
         order = TrackedOrder(
             client_order_id=client_order_id or self._new_id(),
             instrument=instrument,
@@ -217,6 +221,7 @@ class OrderDesk:
                 task_kind=task_kind,  # type: ignore[arg-type]
                 task_id=task_id,
                 leg=leg,
+                opposite_price=opposite_price,
             )
         )
         fills = await self._send(order, job_id, stop)
@@ -432,7 +437,9 @@ class OrderDesk:
         if status == "new" and order.status == "partially_filled":
             status = order.status  # a stale (pushed) state: never step back
         lots = max(state.lots_executed, order.lots_executed)
-        self._set_status(order, status, lots_executed=lots)
+        charged = state.executed_commission
+        commission = charged.amount if charged is not None and charged.amount > 0 else None
+        self._set_status(order, status, lots_executed=lots, commission=commission)
         return fills
 
     def mark_unknown(self, order: TrackedOrder, message: str) -> None:
@@ -511,10 +518,14 @@ class OrderDesk:
         *,
         lots_executed: int | None = None,
         message: str | None = None,
+        commission: Decimal | None = None,
     ) -> None:
         if order.is_final and status != order.status:
             return  # a final status never goes back
         changed = status != order.status
+        if commission is not None and commission != order.commission:
+            order.commission = commission
+            changed = True
         if lots_executed is not None and lots_executed != order.lots_executed:
             order.lots_executed = lots_executed
             changed = True
@@ -533,6 +544,7 @@ class OrderDesk:
                 # that after a restart its lots_executed never claims fills it does not hold
                 lots_executed=min(order.lots_executed, order.lots_recorded),
                 message=message,
+                commission=order.commission,
             )
         )
 

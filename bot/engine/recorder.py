@@ -282,6 +282,7 @@ class BaseRecorder:
                     broker_order_id=data.get("broker_order_id"),
                     lots_executed=data.get("lots_executed"),
                     message=data.get("message"),
+                    commission=_opt_decimal(data.get("commission")),
                 )
             )
         elif entry.kind == "fill":
@@ -329,4 +330,9 @@ def new_order_from_json(data: dict[str, Any]) -> NewOrder:
         task_kind=data.get("task_kind"),
         task_id=data.get("task_id"),
         leg=data.get("leg"),
+        opposite_price=_opt_decimal(data.get("opposite_price")),
     )
+
+
+def _opt_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))

@@ -34,6 +34,7 @@ from bot.engine.orders import (
     TrackedOrder,
     wait_or_stop,
 )
+from bot.engine.views.improvement import crossing_price
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +340,7 @@ class SellBuyRun:
                         task_id=spec.task_id,
                         job_id=job.job_id,
                         stop=job.stop_requested,
+                        opposite_price=crossing_price(book, spec.direction),
                     )
                 except OrderNotSent:
                     continue  # stopping: the loop ends at the top

@@ -13,9 +13,11 @@ from bot.broker.types import (
     Dividend,
     Instrument,
     LastPrice,
+    MarginAttributes,
     OrderBook,
     OrderDirection,
     OrderState,
+    Portfolio,
     Positions,
     PostOrderResult,
     StopOrder,
@@ -173,6 +175,18 @@ class TInvestPort(BrokerPort):
                 yield state
         finally:
             await stream.close()
+
+    async def portfolio(self, *, account_id: str) -> Portfolio:
+        return await self.client.get_portfolio(account_id=account_id)
+
+    async def margin_attributes(self, *, account_id: str) -> MarginAttributes:
+        return await self.client.get_margin_attributes(account_id)
+
+    async def active_stop_orders(self, *, account_id: str) -> list[StopOrder]:
+        return await self.client.get_stop_orders(account_id=account_id)
+
+    async def instrument_by_uid(self, uid: str) -> Instrument:
+        return await self.client.get_instrument_by(uid=uid)
 
     async def close(self) -> None:
         await self.client.close()

@@ -72,6 +72,7 @@ from bot.engine.tape.policy import TapeOptions
 from bot.engine.tape.service import TapeService
 from bot.engine.tape.whatif import WhatIfResult
 from bot.engine.tinvest_port import TInvestPort
+from bot.engine.views.desk import ViewsDesk
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ class Engine:
         self._order_events = OrderEventRouter()
         self._running_tasks: set[int] = self._load_running()
         self._running_spreads: set[int] = self._load_running("spread")
+        self.views = ViewsDesk(self._ctx, base, self._registry)  # /portfolio /orders /stats /chart
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
@@ -220,6 +222,7 @@ class Engine:
             self._spawn(self._order_events.run(self._order_stream), "order-events")
         if self._options.catalogue_refresh_at is not None:
             self._spawn(self._daily_refresh(), "catalogue-refresh")
+        self.views.start(self._spawn)
         try:
             await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
             await self._reconcile()

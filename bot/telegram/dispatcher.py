@@ -27,6 +27,7 @@ from bot.telegram.routers import (
     stops,
     tape,
     tasks,
+    views,
 )
 from bot.texts import Texts
 
@@ -53,6 +54,10 @@ MENU = (
     "stash",
     "restore",
     "update",
+    "portfolio",
+    "orders",
+    "stats",
+    "chart",
 )
 
 
@@ -91,6 +96,7 @@ def create_dispatcher(
         scan.make_router(),
         tape.make_router(),
         stops.make_router(),
+        views.make_router(),
         fallback.make_router(),  # last: takes what nothing else did
     )
     dp.errors.register(on_error)

@@ -248,7 +248,7 @@ class FakeSession(BaseSession):
 
     @staticmethod
     def _document_bytes(method: TelegramMethod[Any]) -> bytes | None:
-        document = getattr(method, "document", None)
+        document = getattr(method, "document", None) or getattr(method, "photo", None)
         return document.data if isinstance(document, BufferedInputFile) else None
 
     def _error(self, request: Request, failure: Failure) -> tuple[int, dict[str, Any]]:

@@ -53,9 +53,11 @@ class Outgoing:
     reply_markup: InlineKeyboardMarkup | None = None
     edit_message_id: int | None = None
     document_name: str | None = None  # send `text` as this file
-    caption: str | None = None  # of the document
+    caption: str | None = None  # of the document or photo
     parse_mode: str | None = None  # "HTML" for preformatted tables (a message, not a file)
     on_sent: Callable[[int], None] | None = None  # told the new message's id once sent
+    photo: bytes | None = None  # a PNG sent as a photo (`document_name` is its file name)
+    silent: bool = False  # sent without sound (disable_notification)
 
     @property
     def joinable(self) -> bool:
@@ -134,27 +136,52 @@ class Outbox:
         *,
         parse_mode: str | None = None,
         on_sent: Callable[[int], None] | None = None,
+        silent: bool = False,
     ) -> None:
         """Queue a message (split or turned into a document when long). Never blocks or raises.
 
         With `parse_mode` ("HTML", e.g. a `<pre>` table) the text goes as one message as it is:
         the caller keeps it within TEXT_LIMIT (markup cannot be split blindly).
-        `on_sent(message_id)` is called once a short message is sent (to edit it later)."""
+        `on_sent(message_id)` is called once a short message is sent (to edit it later).
+        `silent` messages arrive without sound (joined only with other silent ones)."""
         if not text.strip():
             return
         if parse_mode is not None:
-            self._put(Outgoing(chat_id, text, reply_markup, parse_mode=parse_mode, on_sent=on_sent))
+            self._put(
+                Outgoing(
+                    chat_id,
+                    text,
+                    reply_markup,
+                    parse_mode=parse_mode,
+                    on_sent=on_sent,
+                    silent=silent,
+                )
+            )
             return
         if on_sent is not None and len(text) <= TEXT_LIMIT:
-            self._put(Outgoing(chat_id, text, reply_markup, on_sent=on_sent))
+            self._put(Outgoing(chat_id, text, reply_markup, on_sent=on_sent, silent=silent))
             return
         if len(text) > self.document_threshold:
-            self._put(Outgoing(chat_id, text, reply_markup, document_name="trademan.txt"))
+            self._put(
+                Outgoing(chat_id, text, reply_markup, document_name="trademan.txt", silent=silent)
+            )
             return
         pieces = split_text(text)
         for index, piece in enumerate(pieces):
             markup = reply_markup if index == len(pieces) - 1 else None  # buttons under the end
-            self._put(Outgoing(chat_id, piece, markup))
+            self._put(Outgoing(chat_id, piece, markup, silent=silent))
+
+    def send_photo(self, chat_id: int, png: bytes, caption: str, filename: str) -> None:
+        """Queue a picture (PNG) with a caption (cut to Telegram's 1024 characters)."""
+        self._put(
+            Outgoing(
+                chat_id,
+                caption,
+                document_name=filename,
+                caption=caption[:CAPTION_LIMIT],
+                photo=png,
+            )
+        )
 
     def send_file(self, chat_id: int, filename: str, content: str, caption: str = "") -> None:
         """Queue `content` (UTF-8 text, e.g. CSV) as a document named `filename`."""
@@ -243,7 +270,7 @@ class Outbox:
             taken = 1
             if item.joinable:
                 text = item.text
-                while queue and queue[0].joinable:
+                while queue and queue[0].joinable and queue[0].silent == item.silent:
                     if len(text) + 1 + len(queue[0].text) > TEXT_LIMIT:
                         break
                     text += "\n" + queue.popleft().text
@@ -320,13 +347,21 @@ class Outbox:
                 return
 
     async def _call(self, item: Outgoing) -> None:
-        if item.document_name is not None:
+        quiet = True if item.silent else None
+        if item.photo is not None:
+            await self.bot.send_photo(
+                item.chat_id,
+                BufferedInputFile(item.photo, filename=item.document_name or "chart.png"),
+                caption=item.caption,
+            )
+        elif item.document_name is not None:
             caption = item.caption or item.text.strip().split("\n", 1)[0]
             await self.bot.send_document(
                 item.chat_id,
                 BufferedInputFile(item.text.encode("utf-8"), filename=item.document_name),
                 caption=caption[:CAPTION_LIMIT],
                 reply_markup=item.reply_markup,
+                disable_notification=quiet,
             )
         elif item.edit_message_id is not None:
             await self.bot.edit_message_text(
@@ -337,7 +372,11 @@ class Outbox:
             )
         else:
             sent = await self.bot.send_message(
-                item.chat_id, item.text, reply_markup=item.reply_markup, parse_mode=item.parse_mode
+                item.chat_id,
+                item.text,
+                reply_markup=item.reply_markup,
+                parse_mode=item.parse_mode,
+                disable_notification=quiet,
             )
             if item.on_sent is not None:
                 try:

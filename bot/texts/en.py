@@ -25,6 +25,10 @@ TEXTS: dict[str, str] = {
         "/update — refresh the instrument catalogue from the broker\n"
         "/scan [RATE] — spread pairs beating RATE % a year on margin, e.g. /scan 7.5\n"
         "/dscan [N] — dividends implied by futures, top N (default 50)\n"
+        "/portfolio — positions, P&L, cash, margin; spread legs under their spread\n"
+        "/orders — the account's live orders and stop orders, with their tasks\n"
+        "/stats [today|week|month|all] — fills, volume, commission, price improvement\n"
+        "/chart N — chart of spread N (/chart sb N: of sell/buy task N)\n"
         "Numbers: 7.5 or 7,5; thousands may be grouped with spaces (300 000)."
     ),
     "unknown_command": "Unknown command {command}. /help lists the commands.",
@@ -43,6 +47,10 @@ TEXTS: dict[str, str] = {
     "menu.update": "refresh the instrument catalogue",
     "menu.scan": "spread pairs beating a rate: /scan [RATE]",
     "menu.dscan": "dividends implied by futures: /dscan [N]",
+    "menu.portfolio": "positions, cash, margin, P&L",
+    "menu.orders": "live orders and stop orders",
+    "menu.stats": "results: /stats [today|week|month|all]",
+    "menu.chart": "chart of a spread: /chart N",
     "mode.paper": "paper trading against the simulator",
     "mode.live": "LIVE trading",
     # health

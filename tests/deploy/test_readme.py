@@ -33,6 +33,7 @@ def test_the_table_lists_every_command_of_the_spec_once() -> None:
         *("help", "health", "test", "tasks", "stop", "update", "sellbuy", "sell", "buy"),
         *("dump", "spreads", "sprices", "stops", "shorts", "nuke", "cancel", "stash"),
         *("restore", "scan", "dscan"),
+        *("portfolio", "orders", "stats", "chart"),
     }
     assert sorted(listed) == sorted(expected)
 

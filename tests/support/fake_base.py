@@ -54,6 +54,8 @@ class FakeBase:
         self.calls: list[str] = []
         self.synced: list[dict[str, Any]] = []
         self.changed = asyncio.Event()  # set on every successful write
+        self.portfolio_snapshot: dict[str, Any] | None = None
+        self.quotes: list[dict[str, Any]] = []
         self._next_instrument = 1
         self._next_task = 1
 
@@ -346,6 +348,29 @@ class FakeBase:
     async def settings(self) -> TradingSettings:
         self._check("settings")
         return self.trading_settings
+
+    # -- the owner's views: the fake keeps what it is sent; stats/chart answer empty ----------
+
+    async def stats(self, period: str) -> dict[str, Any]:
+        self._check("stats")
+        return {"period": period, "rows": [], "improvement": {}, "spreads": [], "totals": {}}
+
+    async def put_portfolio(self, snapshot: dict[str, Any]) -> None:
+        self._check("put_portfolio")
+        self.portfolio_snapshot = snapshot
+
+    async def post_quotes(self, series: list[dict[str, Any]]) -> int:
+        self._check("post_quotes")
+        self.quotes.extend(series)
+        return sum(len(s["points"]) for s in series)
+
+    async def chart(self, task_kind: str, task_id: int) -> dict[str, Any] | None:
+        self._check("chart")
+        return None
+
+    async def orders_missing_commission(self) -> list[OrderRecord]:
+        self._check("orders_missing_commission")
+        return []
 
     async def close(self) -> None:
         return None

@@ -222,10 +222,15 @@ def test_trading_settings_single_record(admin_client: Client, db: None) -> None:
         "max_bulk_value": "1",
         "max_position_value": "1",
         "bulk_confirm_threshold": 5,
+        "notify_fills": "silent",
+        "notify_progress": "off",
+        "notify_stops": "on",
+        "notify_alerts": "on",
     }
     assert "Level 120 must be between 0 and 100 percent." in errors_of(admin_client.post(url, data))
     assert admin_client.post(url, {**data, "long_levels": "10, 12.5"}).status_code == 302
     assert TradingSettings.objects.get().long_levels == "10, 12.5"
+    assert TradingSettings.objects.get().notify_fills == "silent"
     assert TradingSettings.objects.count() == 1
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from trademan.api.fields import MAX_INT
@@ -56,10 +58,14 @@ class OrderFilter(filters.FilterSet):
         field_name="instrument_id", min_value=1, max_value=MAX_INT, decimal_places=0
     )
     open = filters.BooleanFilter(method="filter_open", label="not in a final status")
+    commission_missing = filters.BooleanFilter(
+        method="filter_commission_missing",
+        label="final, with fills and a broker id, but no commission recorded (last 3 days)",
+    )
 
     class Meta:
         model = Order
-        fields = ("status", "task_kind", "task_id", "instrument", "open")
+        fields = ("status", "task_kind", "task_id", "instrument", "open", "commission_missing")
 
     def filter_task_kind(self, qs: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         if value == TaskKind.SELLBUY:
@@ -74,6 +80,19 @@ class OrderFilter(filters.FilterSet):
         if kind == TaskKind.SPREAD:
             return qs.filter(spread_id=task_id)
         return qs.filter(Q(sellbuy_id=task_id) | Q(spread_id=task_id))
+
+    def filter_commission_missing(
+        self, qs: QuerySet[Order], name: str, value: bool | None
+    ) -> QuerySet[Order]:
+        if not value:
+            return qs
+        return qs.filter(
+            status__in=FINAL_ORDER_STATUSES,
+            lots_executed__gt=0,
+            commission__isnull=True,
+            broker_order_id__isnull=False,
+            updated_at__gte=timezone.now() - timedelta(days=3),
+        )
 
     def filter_open(self, qs: QuerySet[Order], name: str, value: bool | None) -> QuerySet[Order]:
         if value is None:

@@ -63,6 +63,8 @@ def order(o: Order) -> dict[str, Any]:
         "lots_executed": o.lots_executed,
         "status": o.status,
         "message": o.message,
+        "opposite_price": _dec(o.opposite_price),
+        "commission": _dec(o.commission),
         "created_at": _time(o.created_at),
         "updated_at": _time(o.updated_at),
     }

@@ -12,6 +12,7 @@ from trademan.api.views.instruments import (
 )
 from trademan.api.views.lists import StashView, StopListsView, TradingSettingsView
 from trademan.api.views.orders import FillCreateView, OrderDetailView, OrderListView
+from trademan.api.views.owner import ChartView, PortfolioSnapshotView, QuotesView, StatsView
 from trademan.api.views.tasks import (
     ActiveTasksView,
     SellBuyDetailView,
@@ -44,6 +45,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stop-lists/", StopListsView.as_view(), name="stop-lists"),
     path("stash/", StashView.as_view(), name="stash"),
     path("settings/", TradingSettingsView.as_view(), name="settings"),
+    path("stats/", StatsView.as_view(), name="stats"),
+    path("portfolio/", PortfolioSnapshotView.as_view(), name="portfolio"),
+    path("quotes/", QuotesView.as_view(), name="quotes"),
+    path("charts/<str:task_kind>/<id:pk>/", ChartView.as_view(), name="chart"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", not_found_view),

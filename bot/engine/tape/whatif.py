@@ -301,6 +301,22 @@ class _MemoryBase:
     async def settings(self) -> TradingSettings:
         return self._settings
 
+    # the owner's views: a what-if shows nothing on the dashboard
+    async def stats(self, period: str) -> Any:
+        raise NotImplementedError("a what-if keeps no statistics")
+
+    async def put_portfolio(self, snapshot: Any) -> None:
+        return None
+
+    async def post_quotes(self, series: list[Any]) -> int:
+        return 0
+
+    async def chart(self, task_kind: str, task_id: int) -> Any:
+        return None
+
+    async def orders_missing_commission(self) -> list[OrderRecord]:
+        return []
+
     async def close(self) -> None:
         return None
 

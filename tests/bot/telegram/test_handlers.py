@@ -32,6 +32,10 @@ async def test_start_sets_the_command_menu(tg: Harness) -> None:
         "stash",
         "restore",
         "update",
+        "portfolio",
+        "orders",
+        "stats",
+        "chart",
     ]
 
 

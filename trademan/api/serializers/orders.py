@@ -13,6 +13,8 @@ class OrderSerializer(serializers.ModelSerializer):
         choices=Leg.choices, allow_null=True, read_only=True, source="leg_or_none"
     )
     price = DecimalString(allow_null=True)
+    opposite_price = DecimalString(allow_null=True)
+    commission = DecimalString(allow_null=True)
 
     class Meta:
         model = Order
@@ -30,6 +32,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "lots_executed",
             "status",
             "message",
+            "opposite_price",
+            "commission",
             "created_at",
             "updated_at",
         )
@@ -53,6 +57,12 @@ class OrderCreateSerializer(serializers.Serializer):
         max_length=64, allow_null=True, required=False, allow_blank=True
     )
     message = serializers.CharField(allow_blank=True, required=False, default="")
+    opposite_price = DecimalString(
+        allow_null=True,
+        required=False,
+        help_text="the opposite best price when the order was placed (best ask buying, best bid "
+        "selling): what crossing the spread would have paid",
+    )
 
 
 class OrderUpdateSerializer(serializers.Serializer):
@@ -62,6 +72,9 @@ class OrderUpdateSerializer(serializers.Serializer):
     )
     lots_executed = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False)
     message = serializers.CharField(allow_blank=True, required=False)
+    commission = DecimalString(
+        allow_null=True, required=False, help_text="commission charged so far, RUB"
+    )
 
 
 class FillSerializer(serializers.ModelSerializer):

@@ -34,6 +34,10 @@ class TradingSettingsSerializer(serializers.ModelSerializer):
             "max_position_value",
             "bulk_confirm_threshold",
             "tape_watchlist",
+            "notify_fills",
+            "notify_progress",
+            "notify_stops",
+            "notify_alerts",
             "updated_at",
         )
         read_only_fields = fields

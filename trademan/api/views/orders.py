@@ -54,6 +54,7 @@ class OrderListView(generics.ListAPIView):
                 status=data["status"],
                 broker_order_id=data.get("broker_order_id"),
                 message=data.get("message", ""),
+                opposite_price=data.get("opposite_price"),
             )
         )
         return Response(

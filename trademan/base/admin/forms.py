@@ -77,4 +77,8 @@ class TradingSettingsForm(ServiceRulesForm):
             "max_position_value",
             "bulk_confirm_threshold",
             "tape_watchlist",
+            "notify_fills",
+            "notify_progress",
+            "notify_stops",
+            "notify_alerts",
         )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('base', '0007_change_counter'),
+        ('base', '0008_views_snapshots_notify'),
     ]
 
     operations = [

@@ -18,7 +18,8 @@ from trademan.base.models.orders import Fill, Order
 from trademan.base.models.stash import StashedStopOrder
 from trademan.base.models.stoplists import StopListEntry
 from trademan.base.models.tasks import SellBuyTask, Spread
-from trademan.base.models.trading_settings import TradingSettings
+from trademan.base.models.trading_settings import NotifyLevel, TradingSettings
+from trademan.base.models.views import PortfolioSnapshot, QuotePoint
 
 __all__ = [
     "FINAL_ORDER_STATUSES",
@@ -28,9 +29,12 @@ __all__ = [
     "Instrument",
     "InstrumentKind",
     "Leg",
+    "NotifyLevel",
     "Order",
     "OrderStatus",
     "OrderType",
+    "PortfolioSnapshot",
+    "QuotePoint",
     "SellBuyTask",
     "Spread",
     "StashedStopOrder",

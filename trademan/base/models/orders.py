@@ -58,6 +58,16 @@ class Order(models.Model):
         db_index=True,
     )
     message = models.TextField(_("message"), blank=True)
+    opposite_price = price_field(
+        _("opposite best price when placed"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What crossing the spread would have paid then (best ask buying, best bid "
+            "selling): the reference of the price improvement."
+        ),
+    )
+    commission = price_field(_("commission, RUB"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -7,6 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from trademan.base.models.fields import price_field
 
+
+class NotifyLevel(models.TextChoices):
+    ON = "on", _("on")
+    SILENT = "silent", _("silent (no sound)")
+    OFF = "off", _("off")
+
+
 DEFAULT_LONG_LEVELS = "15, 20, 25"
 DEFAULT_SHORT_LEVELS = "20, 25, 30"
 
@@ -59,6 +66,29 @@ class TradingSettings(models.Model):
             "Tickers whose order books the bot records besides the instruments of its running "
             "jobs (for /whatif), comma-separated."
         ),
+    )
+    notify_fills = models.CharField(
+        _("notify each fill"), max_length=8, choices=NotifyLevel.choices, default=NotifyLevel.ON
+    )
+    notify_progress = models.CharField(
+        _("notify stage progress"),
+        max_length=8,
+        choices=NotifyLevel.choices,
+        default=NotifyLevel.ON,
+        help_text=_("Jobs started and finished, session waits, bulk progress."),
+    )
+    notify_stops = models.CharField(
+        _("notify stop activations"),
+        max_length=8,
+        choices=NotifyLevel.choices,
+        default=NotifyLevel.ON,
+    )
+    notify_alerts = models.CharField(
+        _("notify alerts"),
+        max_length=8,
+        choices=NotifyLevel.choices,
+        default=NotifyLevel.ON,
+        help_text=_("Refusals, Base outages, hedges to look at."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -39,6 +39,7 @@ class OrderRequest:
     status: str = OrderStatus.PREPARED
     broker_order_id: str | None = None
     message: str = ""
+    opposite_price: Decimal | None = None
 
 
 def _identity(order: Order) -> tuple[object, ...]:
@@ -85,6 +86,7 @@ def _build(request: OrderRequest) -> Order:
         lots=request.lots,
         status=request.status,
         message=request.message,
+        opposite_price=request.opposite_price,
     )
     if request.task_kind is None:
         if request.task_id is not None or request.leg:
@@ -187,6 +189,7 @@ def update_order(
     broker_order_id: str | None = None,
     lots_executed: int | None = None,
     message: str | None = None,
+    commission: Decimal | None = None,
 ) -> Order:
     order = lock_order(client_order_id)
     errors = ErrorList()
@@ -198,6 +201,8 @@ def update_order(
             _("Lots executed must be between 0 and the order's %(lots)s lots.")
             % {"lots": order.lots},
         )
+    if commission is not None and commission < 0:
+        errors.add("commission", _("Must not be negative."))
     errors.raise_if_any()
     if status is not None:
         check_transition(order.status, status)
@@ -212,5 +217,7 @@ def update_order(
         order.lots_executed = max(order.lots_executed, lots_executed)
     if message is not None:
         order.message = message
+    if commission is not None:
+        order.commission = commission
     order.save()
     return order

@@ -1,0 +1,1 @@
+"""The owner's dashboard beside the admin: jobs, positions, fills, results and spread charts."""
