@@ -22,6 +22,10 @@ FORM = {
     "max_bulk_value": "50000000",
     "max_position_value": "20000000",
     "bulk_confirm_threshold": 50,
+    "notify_fills": "on",
+    "notify_progress": "on",
+    "notify_stops": "on",
+    "notify_alerts": "on",
 }
 
 

@@ -97,6 +97,8 @@ ORDER_FIELDS = (
     "lots_executed",
     "status",
     "message",
+    "opposite_price",
+    "commission",
 )
 
 
@@ -184,6 +186,8 @@ def _order_json(row: dict[str, Any]) -> dict[str, Any]:
         "lots_executed": row["lots_executed"],
         "status": row["status"],
         "message": row["message"],
+        "opposite_price": _dec(row["opposite_price"]),
+        "commission": _dec(row["commission"]),
         "created_at": _stamp(row["created_at_text"]),
         "updated_at": _stamp(row["updated_at_text"]),
     }
