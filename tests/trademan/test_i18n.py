@@ -81,3 +81,13 @@ def test_admin_pages_and_actions_in_russian(admin_client: Client, sellbuy: Any) 
         HTTP_ACCEPT_LANGUAGE="ru",
     )
     assert "1 задача выключена." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_too_deeply_nested_json_is_refused_in_russian(api: Any) -> None:
+    body = "[" * 1000 + "]" * 1000
+    response = api.generic(
+        "POST", "/api/v1/orders/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("Ошибка разбора JSON: вложенность")
