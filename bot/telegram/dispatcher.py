@@ -52,6 +52,7 @@ def create_dispatcher(
     texts: Texts,
     outbox: Outbox,
     owner_ids: Iterable[int],
+    chat_ids: Iterable[int] = (),
     mode: str = "paper",
 ) -> Dispatcher:
     dp = Dispatcher()
@@ -59,7 +60,7 @@ def create_dispatcher(
     dp["texts"] = texts
     dp["outbox"] = outbox
     dp["mode"] = mode
-    gate = OwnerOnly(owner_ids)
+    gate = OwnerOnly(owner_ids, chat_ids)
     dp["owner_gate"] = gate
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)

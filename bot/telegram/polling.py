@@ -53,6 +53,7 @@ async def run_polling(config: BotConfig) -> int:
         texts=texts,
         outbox=outbox,
         owner_ids=config.telegram_owner_ids,
+        chat_ids=config.telegram_chat_ids,
         mode=config.trademan_mode,
     )
     heartbeat = asyncio.create_task(beat(config.bot_state_dir / HEARTBEAT_FILE), name="heartbeat")

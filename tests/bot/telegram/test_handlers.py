@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from bot.engine.interface import ComponentHealth, Health, SellBuyOrder, UserError
 from tests.support.fake_telegram import OWNER, Harness, make_harness
 
@@ -163,13 +165,28 @@ async def test_stop_all_one_unknown_and_none(tg: Harness) -> None:
     await tg.send("/stop")
     assert tg.last() == "No running tasks to stop."
     await tg.send("/sellbuy")
+    before = len(tg.session.texts(OWNER))
     await tg.send("/stop #7")
-    assert tg.last() == "No running task #7. /tasks lists them."
+    assert tg.session.texts(OWNER)[before:] == ["No running task #7. /tasks lists them."]
     await tg.send("/stop 1")
     assert "Stopped: 1.\n#1 sell 10 SBER: [0/10]" in tg.session.transcript()
     await tg.send("/stop")
-    assert [arg for name, arg in tg.trader.calls if name == "stop"] == ["7", "1", None]
+    assert [arg for name, arg in tg.trader.calls if name == "stop"] == ["1", None]
     assert tg.trader.running == []
+
+
+@pytest.mark.parametrize("argument", ["abc", "#abc", "all", "1 2", "$$"])
+async def test_stop_with_a_bad_id_answers_the_syntax_and_stops_nothing(
+    tg: Harness, argument: str
+) -> None:
+    await tg.send("/sell 10 SBER")
+    before = len(tg.session.texts(OWNER))
+    await tg.send(f"/stop {argument}")
+    assert tg.session.texts(OWNER)[before:] == [
+        "Usage: /stop to stop every task, or /stop ID — e.g. /stop 3"
+    ]
+    assert not [name for name, _ in tg.trader.calls if name == "stop"]
+    assert [job.job_id for job in tg.trader.running] == ["1"]
 
 
 async def test_progress_and_summary_arrive_as_events(tg: Harness) -> None:
