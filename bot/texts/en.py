@@ -176,7 +176,7 @@ TEXTS: dict[str, str] = {
     "risk_position_value": "{ticker}: the position would be {value}, above the limit {limit}.",
     "base_unavailable": "The Base is not answering; nothing was started. /health shows details.",
     "base_rejected": "The Base refused: {message}",
-    "broker_error": "Broker: {message} ({code})",
+    "broker_error": "Broker: {message}",
     "job_not_found": "No running task #{job_id}. /tasks lists them.",
     "job_already_running": "That task already runs as #{job_id} ({title}).",
     "no_position": "No position in {ticker}.",

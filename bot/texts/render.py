@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
+from bot.broker.errors import BrokerError
 from bot.commands.parsing import ParseError
 from bot.engine import events as ev
 from bot.engine.interface import (
@@ -18,6 +20,16 @@ from bot.engine.interface import (
 )
 from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, format_seconds, format_time
+
+
+def _broker_error_classes() -> list[type[BrokerError]]:
+    found: list[type[BrokerError]] = []
+    pending: list[type[BrokerError]] = [BrokerError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 def price(texts: Texts, value: Decimal | None) -> str:
@@ -36,9 +48,48 @@ def _job(job_id: str | None) -> str:
 DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment", "ratio"})
 
 
+_LEGACY_PREFIX = "Broker: "  # BrokerError.user_message() starts with it
+# each BrokerError family's English summary (what user_message() says for an unknown code)
+_SUMMARY_KEYS = sorted(
+    ((cls.summary, f"broker.kind.{cls.__name__}") for cls in _broker_error_classes()),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def _broker_words(texts: Texts, words: str, *, quote: bool) -> str:
+    """The broker's words for an unknown code: its family's summary translated, the rest
+    quoted as the broker said it."""
+    for summary, key in _SUMMARY_KEYS:
+        if words == summary:
+            return texts(key)
+        if words.startswith(summary + ": "):
+            return texts("broker.with_words", reason=texts(key), message=words[len(summary) + 2 :])
+    return texts("broker.unknown", message=words) if quote else words
+
+
+def broker_reason(texts: Texts, code: str | None, message: str) -> str:
+    """A broker error in the owner's language, with its code once: the meaning of a known code
+    ("цена вне допустимых границ инструмента (код брокера 30099)"), else the broker's own words.
+    """
+    code = (code or "").strip()
+    if code and texts.has(f"broker.{code}"):
+        reason_text = texts(f"broker.{code}")
+    else:
+        words = message.strip().removeprefix(_LEGACY_PREFIX)
+        if code:
+            words = words.removesuffix(f" ({code})")
+        reason_text = _broker_words(texts, words, quote=bool(code))
+    return texts("broker.code", reason=reason_text, code=code) if code else reason_text
+
+
 def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
-    """Decimal-valued engine parameters ("281.35") in the owner's language ("281,35")."""
+    """Engine parameters in the owner's language: decimals ("281.35" -> "281,35"), and a broker
+    error (`message` with its `code`) as its translated meaning with the code once."""
     shown = dict(params)
+    if "code" in params and "message" in params:
+        shown["message"] = broker_reason(texts, params["code"], params["message"])
+    elif "message" in params:  # a BrokerError.user_message() passed on without its code
+        shown["message"] = broker_detail(texts, params["message"])
     for name in DECIMAL_PARAMS & params.keys():
         try:
             shown[name] = format_decimal(Decimal(params[name]), texts.language)
@@ -221,8 +272,21 @@ def _health_part(texts: Texts, ok: bool, latency_ms: float | None, detail: str) 
     return texts("health.ok", latency=round(latency_ms))
 
 
+_CODED = re.compile(r"^(?P<words>.*?)(?: \((?P<code>\d{5})\))?$", re.S)
+
+
+def broker_detail(texts: Texts, detail: str) -> str:
+    """A BrokerError.user_message() ("Broker: … (30099)") in the owner's language."""
+    if not detail.startswith(_LEGACY_PREFIX):
+        return detail
+    match = _CODED.match(detail)
+    code = match.group("code") if match else None
+    return broker_reason(texts, code, detail)
+
+
 def render_health(texts: Texts, health: Health) -> str:
-    broker = _health_part(texts, health.broker.ok, health.broker.latency_ms, health.broker.detail)
+    detail = broker_detail(texts, health.broker.detail)
+    broker = _health_part(texts, health.broker.ok, health.broker.latency_ms, detail)
     if health.account_id:
         broker = texts("health.account", broker=broker, account=health.account_id)
     return texts(
@@ -277,7 +341,9 @@ def render_spread_quote(texts: Texts, quote: SpreadQuote, *, now: datetime | Non
     common = {"id": quote.spread_id, "pair": pair}
     if quote.error_key is not None:
         params = localise(texts, dict(quote.error_params))
-        return texts("sprices.error", reason=texts(quote.error_key, **params), **common)
+        return texts(
+            "sprices.error", reason=texts(quote.error_key, **localise(texts, params)), **common
+        )
     if not quote.in_session:
         if quote.opens_at is None or quote.minutes_to_open is None:
             return texts("sprices.opens_unknown", **common)

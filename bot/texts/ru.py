@@ -181,7 +181,7 @@ TEXTS: dict[str, str] = {
     "risk_position_value": "{ticker}: позиция стала бы {value}, больше лимита {limit}.",
     "base_unavailable": "База не отвечает; ничего не запущено. Подробности — /health.",
     "base_rejected": "База отказала: {message}",
-    "broker_error": "Брокер: {message} ({code})",
+    "broker_error": "Брокер: {message}",
     "job_not_found": "Нет работающей задачи #{job_id}. Список — /tasks.",
     "job_already_running": "Эта задача уже работает как #{job_id} ({title}).",
     "no_position": "Нет позиции по {ticker}.",

@@ -186,3 +186,103 @@ def test_a_family_module_may_not_redefine_a_key(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(texts_module, "FAMILIES", (clash,))
     with pytest.raises(RuntimeError, match=r"tasks\.none"):
         texts_module._merged("en", CATALOGUES["en"])
+
+
+# -- broker errors: one sentence in the owner's language, the code once (issue 8, item 10) -----
+
+
+def test_every_broker_code_the_product_meets_is_translated() -> None:
+    from bot.broker.error_codes import API_ERRORS
+
+    for language in ("ru", "en"):
+        missing = [code for code in API_ERRORS if f"broker.{code}" not in CATALOGUES[language]]
+        assert not missing, (language, missing)
+    cyrillic = re.compile("[а-яё]", re.I)
+    for code in API_ERRORS:
+        assert cyrillic.search(CATALOGUES["ru"][f"broker.{code}"]), code
+        assert not cyrillic.search(CATALOGUES["en"][f"broker.{code}"]), code
+
+
+def refused_by_broker(language: str, error: Exception) -> str:
+    """What the owner reads when the broker refuses a job's order (as the engine reports it)."""
+    from bot.engine.orders import OrderRefusedByBroker
+
+    class _Order:
+        class instrument:
+            ticker = "LKOH"
+
+    params = OrderRefusedByBroker(error, _Order()).params()  # type: ignore[arg-type]
+    event = ev.OrderRefused(
+        job_id="3", at=AT, ticker="LKOH", reason_key="broker_error", params=params
+    )
+    return render_event(Texts(language), event, now=AT)
+
+
+def test_a_refused_order_reads_as_one_sentence_with_the_code_once() -> None:
+    from bot.broker.errors import OrderRejected
+
+    error = OrderRejected("Price is outside the limits", api_code="30099", method="PostOrder")
+    ru = refused_by_broker("ru", error)
+    assert ru == (
+        "#3 LKOH: заявка отклонена — Брокер: цена вне допустимых границ инструмента (код 30099)"
+    )
+    assert ru.count("30099") == 1 and "Broker" not in ru and "Брокер: Брокер" not in ru
+    en = refused_by_broker("en", error)
+    assert en == (
+        "#3 LKOH: order refused — Broker: the price is outside the instrument's price limits "
+        "(code 30099)"
+    )
+
+
+def test_an_unknown_broker_code_keeps_the_brokers_words_and_translates_the_rest() -> None:
+    from bot.broker.errors import OrderRejected, Unavailable
+    from bot.telegram.errors import describe_error
+
+    error = OrderRejected("Something new", api_code="39999")
+    ru = refused_by_broker("ru", error)
+    assert ru.endswith("брокер отклонил заявку: «Something new» (код 39999)"), ru
+    assert ru.count("39999") == 1
+    assert describe_error(Texts("ru"), Unavailable("")) == "Брокер: брокер временно недоступен"
+    assert describe_error(Texts("ru"), OrderRejected("x", api_code="30034")) == (
+        "Брокер: на счёте недостаточно денег (код 30034)"
+    )
+
+
+def test_health_shows_a_broker_failure_in_the_owners_language() -> None:
+    from bot.broker.errors import Unauthenticated
+
+    detail = Unauthenticated("bad token", api_code="40003").user_message()
+    health = Health(
+        mode="paper",
+        base=ComponentHealth(ok=True, latency_ms=3),
+        broker=ComponentHealth(ok=False, latency_ms=None, detail=detail),
+    )
+    text = render_health(Texts("ru"), health)
+    assert "Брокер: НЕДОСТУПЕН — токен брокера не указан или недействителен (код 40003)" in text
+    assert "Broker" not in text
+
+
+def test_every_broker_error_family_is_translated() -> None:
+    """What a BrokerError without a known code says comes out in the owner's language."""
+    from bot.broker import errors
+    from bot.texts.render import _broker_error_classes, broker_reason
+
+    for cls in _broker_error_classes():
+        kwargs = {"request_id": "r"} if cls is errors.OrderOutcomeUnknown else {}
+        error = cls("", **kwargs)  # type: ignore[arg-type]
+        ru = broker_reason(Texts("ru"), error.api_code, error.user_message())
+        assert re.search("[а-яё]", ru) and "Broker" not in ru, (cls.__name__, ru)
+
+
+def test_a_failed_cancel_reports_the_broker_in_the_owners_language() -> None:
+    from bot.broker.errors import InvalidArgument
+
+    message = InvalidArgument("cannot", api_code="30059").user_message()
+    event = ev.Alert(
+        job_id="3",
+        at=AT,
+        reason_key="cancel_failed",
+        params={"ticker": "SBER", "client_order_id": "c-1", "message": message},
+    )
+    text = render_event(Texts("ru"), event, now=AT)
+    assert "заявку не удалось снять (код 30059)" in text and "Broker" not in text, text

@@ -138,7 +138,7 @@ async def test_sprices_says_when_trading_opens_and_why_a_spread_has_no_price(
     assert lines[3] == (
         "#103 SRH7/SBER sell: 1,234.50 RUB (target 1,200 ✓) · buy: not enough depth"
     )
-    assert lines[4] == "#104 SRH7/SBER: Broker: too many requests (80002)"
+    assert lines[4] == "#104 SRH7/SBER: Broker: the broker's request limit is exceeded (code 80002)"
 
 
 async def test_long_sprices_output_is_split_into_messages_within_the_limit(tg: Harness) -> None:
