@@ -40,6 +40,18 @@ def _spread(texts: Texts, value: Decimal | None) -> str:
     return "" if value is None else texts("event.average_spread", spread=price(texts, value))
 
 
+def job_title(texts: Texts, title: str) -> str:
+    """A job's title in the owner's language. The engine names jobs with data only —
+    "sell 10 SBER" (sell/buy) or "buy SRH7/SBER" (a spread) — and this puts them in words;
+    a title of another shape (a family of its own) is shown as given."""
+    direction, _, rest = title.partition(" ")
+    if direction not in ("sell", "buy") or not rest:
+        return title
+    if "/" in rest and " " not in rest:
+        return texts(f"title.spread_{direction}", pair=rest)
+    return texts(f"title.{direction}", what=rest)
+
+
 def _job(job_id: str | None) -> str:
     return job_id if job_id is not None else "-"
 
@@ -90,6 +102,8 @@ def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
         shown["message"] = broker_reason(texts, params["code"], params["message"])
     elif "message" in params:  # a BrokerError.user_message() passed on without its code
         shown["message"] = broker_detail(texts, params["message"])
+    if "title" in params:
+        shown["title"] = job_title(texts, params["title"])
     for name in DECIMAL_PARAMS & params.keys():
         try:
             shown[name] = format_decimal(Decimal(params[name]), texts.language)
@@ -107,7 +121,10 @@ def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) 
     lang = texts.language
     if isinstance(event, ev.JobStarted):
         return texts(
-            "event.job_started", id=_job(event.job_id), title=event.title, amount=event.amount
+            "event.job_started",
+            id=_job(event.job_id),
+            title=job_title(texts, event.title),
+            amount=event.amount,
         )
     if isinstance(event, ev.OrderFilled):
         common = {
@@ -168,7 +185,7 @@ def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) 
         return texts(
             f"event.finished_{event.outcome}",
             id=_job(event.job_id),
-            title=event.title,
+            title=job_title(texts, event.title),
             executed=event.executed,
             amount=event.amount,
             average=(
@@ -196,7 +213,7 @@ def render_job_line(texts: Texts, job: JobInfo, *, now: datetime | None = None) 
         "tasks.line",
         id=job.job_id,
         kind=texts(f"kind.{job.kind}"),
-        title=job.title,
+        title=job_title(texts, job.title),
         executed=job.executed,
         amount=job.amount,
         average=average,
@@ -227,7 +244,7 @@ def render_stopped(texts: Texts, jobs: list[JobInfo]) -> str:
             texts(
                 "stop.line",
                 id=job.job_id,
-                title=job.title,
+                title=job_title(texts, job.title),
                 executed=job.executed,
                 amount=job.amount,
                 average=average,
@@ -246,7 +263,11 @@ def render_started(texts: Texts, jobs: list[JobInfo], *, none_key: str = "sellbu
 
 def render_started_one(texts: Texts, job: JobInfo) -> str:
     return texts(
-        "sellbuy.started", id=job.job_id, title=job.title, executed=job.executed, amount=job.amount
+        "sellbuy.started",
+        id=job.job_id,
+        title=job_title(texts, job.title),
+        executed=job.executed,
+        amount=job.amount,
     )
 
 

@@ -164,7 +164,7 @@ def test_jobs_and_health() -> None:
     assert render_jobs(texts, []) == "No running tasks."
     job = JobInfo("3", "sellbuy", "sell 100 SBER", 40, 100, Decimal("281.1"), "running", AT)
     assert render_jobs(texts, [job], now=AT) == (
-        "Running tasks: 1\n#3 sell/buy sell 100 SBER: [40/100] avg 281.1, running, since 10:00 MSK"
+        "Running tasks: 1\n#3 sell 100 SBER: [40/100] avg 281.1, running, since 10:00 MSK"
     )
     health = Health(
         "paper", ComponentHealth(True, 3.4), ComponentHealth(False, None, "timeout"), "acc-1"
@@ -286,3 +286,65 @@ def test_a_failed_cancel_reports_the_broker_in_the_owners_language() -> None:
     )
     text = render_event(Texts("ru"), event, now=AT)
     assert "заявку не удалось снять (код 30059)" in text and "Broker" not in text, text
+
+
+# -- one language at a time, with its grammar (issue 8, item 13) -------------------------------
+
+
+def job_info(title: str, kind: str = "sellbuy") -> JobInfo:
+    return JobInfo(
+        job_id="3",
+        kind=kind,  # type: ignore[arg-type]
+        title=title,
+        executed=0,
+        amount=10,
+        average_price=None,
+        state="running",
+        started_at=AT,
+    )
+
+
+def test_job_titles_are_words_of_the_owners_language() -> None:
+    ru = render_jobs(Texts("ru"), [job_info("sell 10 SBER"), job_info("buy SRH7/SBER", "spread")])
+    assert "#3 продажа 10 SBER: [0/10]" in ru
+    assert "#3 покупка спреда SRH7/SBER: [0/10]" in ru
+    assert "купля/продажа" not in ru and "sell" not in ru and "buy" not in ru
+    en = render_jobs(Texts("en"), [job_info("sell 10 SBER"), job_info("buy SRH7/SBER", "spread")])
+    assert "#3 sell 10 SBER: [0/10]" in en and "#3 buy spread SRH7/SBER: [0/10]" in en
+    started = ev.JobStarted(job_id="3", at=AT, kind="sellbuy", title="buy 10 SBER", amount=10)
+    assert render_event(Texts("ru"), started, now=AT) == "▶ #3 покупка 10 SBER: запущена, 10 шт."
+
+
+@pytest.mark.parametrize(
+    ("amount", "english"),
+    [(1, "1 piece."), (2, "2 pieces."), (21, "21 pieces."), (1000, "1000 pieces.")],
+)
+def test_english_counts_agree_with_their_number(amount: int, english: str) -> None:
+    started = ev.JobStarted(job_id="3", at=AT, kind="sellbuy", title="buy 10 SBER", amount=amount)
+    assert render_event(Texts("en"), started, now=AT).endswith("started, " + english)
+
+
+def test_plural_forms_follow_each_languages_rule() -> None:
+    from bot.texts import plural_form
+
+    en, ru = ["lot", "lots"], ["лот", "лота", "лотов"]
+    assert [plural_form(n, en) for n in ("1", "2", "0", "1,000", "1.5")] == [
+        "lot",
+        "lots",
+        "lots",
+        "lots",
+        "lots",
+    ]
+    shown = [plural_form(n, ru) for n in ("1", "2", "5", "11", "12", "21", "22", "25", "1,5")]
+    assert shown == ["лот", "лота", "лотов", "лотов", "лотов", "лот", "лота", "лотов", "лота"]
+
+
+def test_a_sum_below_one_lot_reads_right_for_a_sale_and_a_purchase() -> None:
+    error = UserError(
+        "sum_below_lot", ticker="LKOH", sum=Decimal("1000"), lot=1, lot_price=Decimal("7000")
+    )
+    ru = render_user_error(Texts("ru"), error)
+    assert ru == "LKOH: 1\u00a0000 ₽ — меньше одного лота (лот из 1 шт. стоит 7\u00a0000 ₽)."
+    assert "купить" not in ru
+    en = render_user_error(Texts("en"), error)
+    assert en == "LKOH: 1,000 RUB is less than one lot (a lot of 1 piece costs 7,000 RUB)."

@@ -79,7 +79,7 @@ async def run_spread(stack: Stack, tmp_path: Path) -> None:
         # selling: 25 400 − 100 × 250.00; buying: 25 300 − 100 × 249.90
         await console.wait_for(
             f"#{spread_id} {ticker}/SBER sell: 400.00 RUB (target 350 ✓) · buy: 310.00 RUB (✓)"
-            " · for 2 pcs: sell 400.00 RUB / buy 310.00 RUB"
+            " · for 2 pieces: sell 400.00 RUB / buy 310.00 RUB"
         )
 
         console.type("/spreads")

@@ -71,7 +71,7 @@ async def test_tasks_lists_jobs_with_stop_buttons_that_work(tg: Harness) -> None
     await tg.send("/tasks")
     listing = tg.session.sent()[-1]
     assert (listing.text or "").startswith("Running tasks: 2")
-    assert "#1 sell/buy sell 100 SBER: [0/100]" in (listing.text or "")
+    assert "#1 sell 100 SBER: [0/100]" in (listing.text or "")
     assert listing.buttons() == [("Stop #1", "stop:1"), ("Stop #2", "stop:2")]
 
     await tg.press("stop:2", listing.result)
@@ -93,7 +93,7 @@ async def test_sell_by_amount_and_by_sum(tg: Harness) -> None:
     assert "Selling 100 SBER, not below 281.5…" in text
     assert "Buying SBER for 300,000.00 RUB…" in text
     assert "Started #1: sell 100 SBER, [0/100]." in text
-    assert "▶ #1 sell 100 SBER: started, 100 pcs." in text  # the engine's event
+    assert "▶ #1 sell 100 SBER: started, 100 pieces." in text  # the engine's event
 
 
 async def test_bad_arguments_get_one_line_with_the_syntax(tg: Harness) -> None:
@@ -114,7 +114,7 @@ async def test_bad_arguments_get_one_line_with_the_syntax(tg: Harness) -> None:
 async def test_engine_refusal_is_rendered_with_params(tg: Harness) -> None:
     tg.trader.fail["start_sellbuy"] = UserError("not_whole_lots", ticker="SBER", amount=15, lot=10)
     await tg.send("/sell 15 SBER")
-    assert tg.last() == "SBER: 15 pcs is not a whole number of lots (lot = 10)."
+    assert tg.last() == "SBER: 15 pieces is not a whole number of lots (lot = 10)."
 
 
 async def test_base_down_refuses_in_russian() -> None:
