@@ -70,7 +70,7 @@ TEXTS: dict[str, str] = {
     "kind.spread": "спред",
     "kind.stops": "стопы",
     "kind.shorts": "шорты",
-    "kind.nuke": "nuke",
+    "kind.nuke": "лесенка стоп-заявок",
     "kind.cancel": "отмена",
     "kind.restore": "восстановление",
     "kind.stash": "сохранение стопов",
