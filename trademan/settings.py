@@ -124,12 +124,15 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "trademan.urls"
+# Where the admin's "View site" link (and the bare "/") leads: a URL name. The API docs until the
+# owner's dashboard exists; point it at the dashboard's URL name then.
+VIEW_SITE_URL_NAME = "api:docs"
 WSGI_APPLICATION = "trademan.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # admin/base_site.html: the Trademan stylesheet
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
