@@ -222,6 +222,25 @@ class BaseClient:
         response = await self._request("POST", "fills/", json=fill.to_json())
         return FillRecorded.from_json(response.json(), created=response.status_code == 201)
 
+    async def record_batch(
+        self, records: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Journal records in one request (POST records/): for each, the status its own
+        endpoint would answer and the body or error. A 404 for the whole request means a Base
+        without the batch endpoint (BaseRejected)."""
+        body = await self._json(
+            "POST",
+            "records/",
+            json={"records": [{"kind": kind, "data": data} for kind, data in records]},
+        )
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list) or len(results) != len(records):
+            raise BaseUnavailable("POST records/: the answer does not cover every record")
+        return [
+            (int(item.get("status", 0)), dict(item.get("body") or item.get("error") or {}))
+            for item in results
+        ]
+
     # -- settings, stop lists, stash ------------------------------------------------------
 
     async def settings(self) -> TradingSettings:
