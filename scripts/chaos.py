@@ -61,9 +61,10 @@ COMMANDS: list[tuple[str, int]] = [
     ("/stop", 1),
 ]
 
-# Sell/buy tasks: (ticker, direction, lots); each on an instrument nothing else trades.
-TASKS = [("GAZP", "buy", 30), ("LKOH", "sell", 6), ("VTBR", "buy", 20)]
-SPREAD_AMOUNT = 6  # far contracts of the SBER future against SBER shares
+# Sell/buy tasks: (ticker, direction, lots); each on an instrument nothing else trades. A task
+# that is done is replaced by a fresh one before the next cycle (so every cycle has work).
+TASKS = [("GAZP", "buy", 200), ("LKOH", "sell", 20), ("VTBR", "buy", 50)]
+SPREAD_AMOUNT = 20  # far contracts of the SBER future against SBER shares
 
 FAULTS = {
     "errorRate": {"PostOrder": 0.05, "GetOrderState": 0.05, "CancelOrder": 0.05, "*": 0.02},
@@ -89,12 +90,14 @@ class World:
     """What the invariants need: which simulator orders belong to which task side."""
 
     sides: dict[tuple[str, str], str] = field(default_factory=dict)  # (ticker, dir) -> task
-    amounts: dict[str, int] = field(default_factory=dict)  # task -> pieces
+    amounts: dict[str, int] = field(default_factory=dict)  # task side -> pieces, all tasks
+    current: dict[str, int] = field(default_factory=dict)  # task side -> the task now in use
     lots: dict[str, int] = field(default_factory=dict)  # ticker -> lot
     far: str = ""
     near: str = ""
     ratio: int = 100
-    spread_id: int = 0
+    spread_ids: list[int] = field(default_factory=list)
+    tasks_created: int = 0
 
 
 @dataclass
@@ -167,33 +170,57 @@ async def setup(stack: Stack, api: FakeBotApi, tmp: Path, report: Report) -> Wor
     bot.popen.send_signal(signal.SIGTERM)
     await asyncio.to_thread(bot.popen.wait, 60)
     world = World()
+    headers = {"Authorization": f"Token {stack.base_token}"}
+    async with httpx.AsyncClient(base_url=stack.base_url, headers=headers, timeout=30) as base:
+        for ticker, side, _ in TASKS:
+            instrument = (await base.get(f"instruments/by-ticker/{ticker}/")).json()
+            world.lots[ticker] = int(instrument["lot"])
+            world.sides[(ticker, side)] = f"sellbuy {ticker} {side}"
+            world.amounts[f"sellbuy {ticker} {side}"] = 0
+        far_ticker = new_spread(tmp, world)
+        for ticker in (far_ticker, "SBER"):
+            instrument = (await base.get(f"instruments/by-ticker/{ticker}/")).json()
+            world.lots[ticker] = int(instrument["lot"])
+    world.far, world.near = far_ticker, "SBER"
+    world.sides[(far_ticker, "sell")] = "spread far"
+    world.sides[("SBER", "buy")] = "spread near"
+    world.amounts["spread far"] = SPREAD_AMOUNT
+    world.amounts["spread near"] = SPREAD_AMOUNT * world.ratio
+    await rearm(stack, tmp, world)
+    return world
+
+
+def new_spread(tmp: Path, world: World) -> str:
     db_env = {"DATABASE_URL": f"sqlite:///{tmp / 'base.sqlite3'}", "TRADEMAN_ENV": "development"}
     created = manage(["shell", "-c", CREATE_SPREAD % SPREAD_AMOUNT], db_env).split()
-    world.spread_id, far_ticker = int(created[-4]), created[-3]
+    world.spread_ids.append(int(created[-4]))
+    world.tasks_created += 1
+    return created[-3]
+
+
+async def rearm(stack: Stack, tmp: Path, world: World) -> None:
+    """A fresh task for every side whose task is done (or that has none yet)."""
     headers = {"Authorization": f"Token {stack.base_token}"}
     async with httpx.AsyncClient(base_url=stack.base_url, headers=headers, timeout=30) as base:
         for ticker, side, lots in TASKS:
-            instrument = (await base.get(f"instruments/by-ticker/{ticker}/")).json()
-            lot = int(instrument["lot"])
-            world.lots[ticker] = lot
+            name = f"sellbuy {ticker} {side}"
+            task_id = world.current.get(name)
+            if task_id is not None and (await base.get(f"sellbuy/{task_id}/")).json()["active"]:
+                continue
+            amount = lots * world.lots[ticker]
             answer = await base.post(
                 "sellbuy/",
-                json={"ticker": ticker, "direction": side, "amount": lots * lot, "covered": False},
+                json={"ticker": ticker, "direction": side, "amount": amount, "covered": False},
             )
             assert answer.status_code == 201, answer.text
-            task = f"sellbuy#{answer.json()['id']}"
-            world.sides[(ticker, side)] = task
-            world.amounts[task] = lots * lot
-        for ticker in (far_ticker, "SBER"):
-            world.lots[ticker] = int(
-                (await base.get(f"instruments/by-ticker/{ticker}/")).json()["lot"]
-            )
-    world.far, world.near = far_ticker, "SBER"
-    world.sides[(far_ticker, "sell")] = f"spread#{world.spread_id}-far"
-    world.sides[("SBER", "buy")] = f"spread#{world.spread_id}-near"
-    world.amounts[f"spread#{world.spread_id}-far"] = SPREAD_AMOUNT
-    world.amounts[f"spread#{world.spread_id}-near"] = SPREAD_AMOUNT * world.ratio
-    return world
+            world.current[name] = int(answer.json()["id"])
+            world.amounts[name] += amount
+            world.tasks_created += 1
+        spread = (await base.get(f"spreads/{world.spread_ids[-1]}/")).json()
+    if not spread["active"]:
+        new_spread(tmp, world)
+        world.amounts["spread far"] += SPREAD_AMOUNT
+        world.amounts["spread near"] += SPREAD_AMOUNT * world.ratio
 
 
 async def _polling(api: FakeBotApi) -> bool:
@@ -234,6 +261,7 @@ async def cycle(
     n: int, stack: Stack, api: FakeBotApi, control: httpx.AsyncClient, world: World, report: Report
 ) -> None:
     rng = random.Random(report.seed * 100_003 + n)
+    await rearm(stack, stack.tmp, world)
     await control.post(
         "/control/faults", json={"clear": True, **FAULTS, "losePostOrder": rng.randint(0, 2)}
     )
@@ -302,7 +330,10 @@ async def final_run(
     if near != far * world.ratio:
         report.violate("final", f"spread legs unbalanced: far {far}, near {near}")
     await compare_fills(stack, orders, world, report)
-    print(f"final: spread far {far} near {near}; filled {dict(done)}", flush=True)
+    print(
+        f"final: spread far {far} near {near}; filled {dict(done)}; tasks {world.tasks_created}",
+        flush=True,
+    )
 
 
 async def compare_fills(
@@ -333,20 +364,17 @@ async def compare_fills(
                 "final",
                 f"order {cid} ({order['ticker']}): exchange {lots} lots, Base {base_lots.get(cid)}",
             )
-    # per task: the Base's progress against the exchange's trades
+    # the spreads: the Base's leg totals against the exchange's trades
+    far = near = 0
     async with httpx.AsyncClient(base_url=stack.base_url, headers=headers, timeout=30) as base:
-        spread = (await base.get(f"spreads/{world.spread_id}/")).json()
+        for spread_id in world.spread_ids:
+            spread = (await base.get(f"spreads/{spread_id}/")).json()
+            far += int(spread["far_executed"])
+            near += int(spread["near_executed"])
     done = filled_pieces(orders, world)
-    if (
-        int(spread["far_executed"]) != done[(world.far, "sell")]
-        or int(spread["near_executed"]) != done[(world.near, "buy")]
-    ):
-        report.violate(
-            "final",
-            f"spread in the Base {spread['far_executed']}/"
-            f"{spread['near_executed']} != exchange {done[(world.far, 'sell')]}/"
-            f"{done[(world.near, 'buy')]}",
-        )
+    exchange = (done[(world.far, "sell")], done[(world.near, "buy")])
+    if (far, near) != exchange:
+        report.violate("final", f"spreads in the Base far/near {far}/{near} != exchange {exchange}")
 
 
 async def run(cycles: int, seed: int, keep: Path | None) -> Report:
