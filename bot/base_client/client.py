@@ -210,6 +210,13 @@ class BaseClient:
         body = await self._json("PATCH", f"orders/{update.client_order_id}/", json=update.to_json())
         return OrderRecord.from_json(body)
 
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        """One order as the Base has it (None when it has none with that id)."""
+        response = await self._request("GET", f"orders/{client_order_id}/", allow_404=True)
+        if response.status_code == 404:
+            return None
+        return OrderRecord.from_json(response.json())
+
     async def orders(self, **filters: Any) -> list[OrderRecord]:
         params = {k: _param(v) for k, v in filters.items() if v is not None}
         return [OrderRecord.from_json(x) for x in await self._list("orders/", params)]

@@ -20,7 +20,14 @@ from typing import Any
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import NewFill, NewOrder, OrderUpdate, Spread, parse_time
+from bot.base_client.types import (
+    FINAL_STATUSES,
+    NewFill,
+    NewOrder,
+    OrderUpdate,
+    Spread,
+    parse_time,
+)
 from bot.engine import events, text_keys
 from bot.engine.clock import Clock
 from bot.engine.interface import Notifier
@@ -212,19 +219,7 @@ class BaseRecorder:
                         await self._clock.sleep(delay)
                         delay = min(delay * 2, self._retry_max)
                         continue
-                    log.error("Base refused %s record %s: %s", entry.kind, entry.data, exc)
-                    if entry.kind == "order" and owner is not None:
-                        self._parked_orders.add(owner)
-                    self._journal.park(entry.seq, str(exc))
-                    await self._notify(
-                        events.Alert(
-                            job_id=None,
-                            at=self._clock.now(),
-                            reason_key=text_keys.BASE_RECORD_REJECTED,
-                            params={"kind": entry.kind, "message": exc.message},
-                        )
-                    )
-                    self._after_sent()
+                    await self._park(entry, exc)
                     delay = self._retry_initial
                     continue
                 except BaseUnavailable as exc:
@@ -310,7 +305,36 @@ class BaseRecorder:
             return "retry"
         return "sent"
 
+    async def _stale_update(self, entry: Entry, exc: BaseRejected) -> bool:
+        """A 409 for a status update the Base has already gone past: the order is final there,
+        with the same broker id (e.g. "sent" journaled after the fill, when a lost PostOrder
+        answer came back late). Nothing to keep or tell the owner about."""
+        if entry.kind != "update" or exc.status != 409:
+            return False
+        if entry.data.get("status") in FINAL_STATUSES:
+            return False
+        try:
+            stored = await self._base.order(str(entry.data.get("client_order_id")))
+        except (BaseUnavailable, BaseRejected):
+            return False
+        if stored is None or not stored.is_final:
+            return False
+        broker_id = entry.data.get("broker_order_id")
+        if broker_id and stored.broker_order_id and broker_id != stored.broker_order_id:
+            return False
+        log.info(
+            "stale %s update of order %s: the Base has it %s already",
+            entry.data.get("status"),
+            stored.client_order_id,
+            stored.status,
+        )
+        return True
+
     async def _park(self, entry: Entry, exc: BaseRejected) -> None:
+        if await self._stale_update(entry, exc):
+            self._journal.ack(entry.seq)
+            self._after_sent()
+            return
         log.error("Base refused %s record %s: %s", entry.kind, entry.data, exc)
         owner = _order_of(entry)
         if entry.kind == "order" and owner is not None:

@@ -308,6 +308,10 @@ class FakeBase:
         self._wrote()
         return record
 
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        self._check("order")
+        return self.orders.get(client_order_id)
+
     async def record_fill(self, fill: NewFill) -> FillRecorded:
         self._check("record_fill")
         record = self.orders.get(fill.order)

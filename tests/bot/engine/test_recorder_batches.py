@@ -90,3 +90,28 @@ async def test_a_base_without_the_batch_endpoint_gets_one_record_a_request(
     await eventually(lambda: len(base.fills) == 3, "all three fills")
     await recorder.close()
     assert sent == ["order"] * 3
+
+
+async def test_a_stale_status_update_after_the_fill_is_no_alarm(tmp_path: Path) -> None:
+    """After a crash with a lost PostOrder answer, "sent" can reach the journal after "filled":
+    the Base refuses it (409, a final status never changes) although nothing is wrong. It is
+    dropped quietly — no alert, no dead letter; a genuine conflict still alerts."""
+    from bot.base_client.types import OrderUpdate
+
+    base = FakeBase()
+    notifier = RecordingNotifier()
+    journal = Journal(tmp_path, fsync=False)
+    recorder = BaseRecorder(base, journal, notifier, SystemClock(), retry_initial=0.01)
+    sber = base.add_instrument(ticker="SBER", lot=10)
+    cid = "00000000-0000-4000-8000-000000000001"
+    recorder.record_order(NewOrder(cid, sber.id, "buy", "limit", Decimal("100.00"), 1, "prepared"))
+    recorder.update_order(OrderUpdate(cid, "filled", broker_order_id="B-1", lots_executed=1))
+    recorder.update_order(OrderUpdate(cid, "sent", broker_order_id="B-1"))  # the late answer
+    recorder.update_order(OrderUpdate(cid, "new", broker_order_id="B-2"))  # not ours: conflict
+    recorder.start()
+    await asyncio.wait_for(recorder.wait_flushed(), 10)
+    await recorder.close()
+    assert base.orders[cid].status == "filled"
+    parked = journal.parked()
+    assert [p["data"]["broker_order_id"] for p in parked] == ["B-2"]
+    assert len(notifier.of(events.Alert)) == 1
