@@ -58,6 +58,8 @@ def _job(job_id: str | None) -> str:
 
 # Engine parameters holding decimals, shown with the language's decimal mark and grouping.
 DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment", "ratio"})
+# ... of which sums of money, shown with kopecks
+MONEY_PARAMS = frozenset({"sum", "lot_price"})
 
 
 _LEGACY_PREFIX = "Broker: "  # BrokerError.user_message() starts with it
@@ -105,8 +107,9 @@ def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
     if "title" in params:
         shown["title"] = job_title(texts, params["title"])
     for name in DECIMAL_PARAMS & params.keys():
+        places = 2 if name in MONEY_PARAMS else None  # roubles with kopecks: "2 500,50"
         try:
-            shown[name] = format_decimal(Decimal(params[name]), texts.language)
+            shown[name] = format_decimal(Decimal(params[name]), texts.language, places)
         except ArithmeticError:  # not a number: shown as given
             continue
     return shown

@@ -344,7 +344,7 @@ def test_a_sum_below_one_lot_reads_right_for_a_sale_and_a_purchase() -> None:
         "sum_below_lot", ticker="LKOH", sum=Decimal("1000"), lot=1, lot_price=Decimal("7000")
     )
     ru = render_user_error(Texts("ru"), error)
-    assert ru == "LKOH: 1\u00a0000 ₽ — меньше одного лота (лот из 1 шт. стоит 7\u00a0000 ₽)."
+    assert ru == "LKOH: 1\u00a0000,00 ₽ — меньше одного лота (лот из 1 шт. стоит 7\u00a0000,00 ₽)."
     assert "купить" not in ru
     en = render_user_error(Texts("en"), error)
-    assert en == "LKOH: 1,000 RUB is less than one lot (a lot of 1 piece costs 7,000 RUB)."
+    assert en == "LKOH: 1,000.00 RUB is less than one lot (a lot of 1 piece costs 7,000.00 RUB)."
