@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 # PostgreSQL for the second run of the Base suite (make test); empty = SQLite only.
 DATABASE_URL ?=
 
-.PHONY: setup test test-sqlite test-postgres lint format demo bench lock clean
+.PHONY: setup test test-sqlite test-postgres lint format demo bench chaos lock clean
 
 $(STAMP): requirements/dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,11 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+## make chaos: SIGKILL a real bot at random moments against the simulator with faults on and
+## check the invariants after every cycle (not part of make test). CHAOS_CYCLES, CHAOS_SEED.
+chaos: setup
+	$(BIN)/python scripts/chaos.py
 
 ## Regenerate the lock file and the per-deployable requirements (needs uv).
 lock:

@@ -45,6 +45,23 @@ def setup_logging(config: BotConfig, *, console: bool) -> None:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+async def run_bot(config: BotConfig) -> int:
+    """`run`: aiogram (seconds to import on a small machine) loads in a worker thread while the
+    engine starts and resumes trading; polling begins once both are ready."""
+    import importlib
+
+    loading = asyncio.ensure_future(
+        asyncio.to_thread(importlib.import_module, "bot.telegram.dispatcher")
+    )
+    from bot.telegram.polling import run_polling
+
+    try:
+        return await run_polling(config, loading)
+    finally:
+        if not loading.done():
+            loading.cancel()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -64,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bot").info("starting %s: %s", args.command, config.describe())
     try:
         if args.command == "run":
-            from bot.telegram.polling import run_polling
-
-            return asyncio.run(run_polling(config))
+            return asyncio.run(run_bot(config))
         from bot.console import run_console
 
         return asyncio.run(run_console(config, exit_on_eof=args.exit_on_eof))

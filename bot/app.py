@@ -31,6 +31,27 @@ log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 60.0  # seconds for the engine to stop its jobs and flush its records
 
 
+class DeferredNotifier:
+    """A Notifier that keeps the engine's events until the real one is attached: the engine can
+    resume trading while the Telegram layer (aiogram, slow to import) is still loading."""
+
+    def __init__(self) -> None:
+        self._target: Notifier | None = None
+        self._waiting: list[Event] = []
+
+    async def notify(self, event: Event) -> None:
+        if self._target is None:
+            self._waiting.append(event)
+            return
+        await self._target.notify(event)
+
+    async def attach(self, target: Notifier) -> None:
+        self._target = target
+        waiting, self._waiting = self._waiting, []
+        for event in waiting:
+            await target.notify(event)
+
+
 class AppStartError(Exception):
     """The stack cannot start; the message says what to fix (shown without a traceback)."""
 

@@ -39,6 +39,8 @@ class BotConfig(BaseSettings):
     trademan_mode: Mode = "paper"
     telegram_bot_token: SecretStr | None = None
     telegram_owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # chats besides the owners' private chats where the owners may drive the bot (group ids)
+    telegram_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     telegram_api_url: str | None = None
     bot_language: Language = "ru"
     base_url: str = "http://127.0.0.1:8000/api/v1/"
@@ -59,7 +61,7 @@ class BotConfig(BaseSettings):
     # the dashboard feed: seconds between portfolio snapshots sent to the Base (0 = never)
     views_snapshot_seconds: float = Field(default=60.0, ge=0)
 
-    @field_validator("telegram_owner_ids", mode="before")
+    @field_validator("telegram_owner_ids", "telegram_chat_ids", mode="before")
     @classmethod
     def _split_owner_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -167,15 +167,12 @@ class Console:
         )
         await dp.emit_startup(bot=self.bot)
         self._install_signals()
-        self.say(
-            f"Trademan console ({self.config.trademan_mode}). Type commands, e.g. /help; "
-            "a number alone presses a button; Ctrl-D ends input, Ctrl-C stops."
-        )
+        self.say(self.texts("console.banner", mode=self.texts(f"mode.{self.config.trademan_mode}")))
         try:
             await self._loop(dp, app, exit_on_eof=exit_on_eof)
         finally:
             if self.stopping.is_set():
-                self.say("Stopping every task…")
+                self.say(self.texts("console.stopping"))
             await self.outbox.join()
             await app.close()
             await dp.emit_shutdown(bot=self.bot)
@@ -206,10 +203,7 @@ class Console:
             await self.outbox.join()
             if exit_on_eof or not app.trader.jobs():
                 return
-            self.say(
-                f"End of input: waiting for {len(app.trader.jobs())} running task(s) to finish "
-                "(Ctrl-C stops them)."
-            )
+            self.say(self.texts("console.waiting", count=len(app.trader.jobs())))
             idle = asyncio.ensure_future(app.trader.wait_idle())
             await asyncio.wait({idle, stop}, return_when=asyncio.FIRST_COMPLETED)
             idle.cancel()

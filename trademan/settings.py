@@ -48,20 +48,47 @@ if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured("TRADEMAN_ENV must be 'development' or 'production'")
 PRODUCTION = ENVIRONMENT == "production"
 
+# The key development runs with; production refuses it (and any key anyone could guess).
+DEV_SECRET_KEY = "dev-only-insecure-key-not-for-production"
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+
+
+def _secret_key_problem(key: str) -> str | None:
+    """Why `key` is unfit for production, or None when it will do."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return (
+            f"Production mode needs DJANGO_SECRET_KEY (at least {MIN_SECRET_KEY_LENGTH} characters)"
+        )
+    if key == DEV_SECRET_KEY or key.startswith("django-insecure-"):
+        return "DJANGO_SECRET_KEY is the development key written in the source; generate your own"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return (
+            f"DJANGO_SECRET_KEY is too easy to guess (fewer than {MIN_SECRET_KEY_DISTINCT} "
+            "different characters); generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return None
+
+
 if PRODUCTION:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured(
-            "Production mode needs DJANGO_SECRET_KEY (at least 32 characters)"
-        )
+    _problem = _secret_key_problem(SECRET_KEY)
+    if _problem:
+        raise ImproperlyConfigured(_problem)
     ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Production mode needs DJANGO_ALLOWED_HOSTS")
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS=* accepts any host name in production; "
+            "list the names or addresses the panel is opened by"
+        )
     if _env_bool("DJANGO_DEBUG", False):
         raise ImproperlyConfigured("DEBUG is never allowed in production mode")
     DEBUG = False
 else:
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-not-for-production"
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
     ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS") or ["localhost", "127.0.0.1", "[::1]"]
     DEBUG = _env_bool("DJANGO_DEBUG", True)
 
@@ -98,12 +125,14 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "trademan.urls"
+# Where the admin's "View site" link (and the bare "/") leads: a URL name (the owner's dashboard).
+VIEW_SITE_URL_NAME = "dashboard:index"
 WSGI_APPLICATION = "trademan.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # admin/base_site.html: the Trademan stylesheet
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -126,6 +155,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # DJANGO_ALLOW_SQLITE exists only for the deployment tests, which run the production Base
+    # offline; a real deployment never sets it.
+    if PRODUCTION and not _env_bool("DJANGO_ALLOW_SQLITE", False):
+        raise ImproperlyConfigured(
+            "Production mode needs PostgreSQL: DATABASE_URL names an SQLite database "
+            "(e.g. postgres://trademan:PASSWORD@db:5432/trademan)"
+        )
     (REPO_ROOT / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,7 +204,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["trademan.api.permissions.CanUseApi"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["trademan.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "trademan.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "trademan.api.schema.TrademanAutoSchema",

@@ -237,6 +237,13 @@ class BaseClient:
         body = await self._json("PATCH", f"orders/{update.client_order_id}/", json=update.to_json())
         return OrderRecord.from_json(body)
 
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        """One order as the Base has it (None when it has none with that id)."""
+        response = await self._request("GET", f"orders/{client_order_id}/", allow_404=True)
+        if response.status_code == 404:
+            return None
+        return OrderRecord.from_json(response.json())
+
     async def orders(self, **filters: Any) -> list[OrderRecord]:
         params = {k: _param(v) for k, v in filters.items() if v is not None}
         return [OrderRecord.from_json(x) for x in await self._list("orders/", params)]
@@ -248,6 +255,25 @@ class BaseClient:
     async def record_fill(self, fill: NewFill) -> FillRecorded:
         response = await self._request("POST", "fills/", json=fill.to_json())
         return FillRecorded.from_json(response.json(), created=response.status_code == 201)
+
+    async def record_batch(
+        self, records: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Journal records in one request (POST records/): for each, the status its own
+        endpoint would answer and the body or error. A 404 for the whole request means a Base
+        without the batch endpoint (BaseRejected)."""
+        body = await self._json(
+            "POST",
+            "records/",
+            json={"records": [{"kind": kind, "data": data} for kind, data in records]},
+        )
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list) or len(results) != len(records):
+            raise BaseUnavailable("POST records/: the answer does not cover every record")
+        return [
+            (int(item.get("status", 0)), dict(item.get("body") or item.get("error") or {}))
+            for item in results
+        ]
 
     # -- settings, stop lists, stash ------------------------------------------------------
 

@@ -67,7 +67,9 @@ class BrokerError(Exception):
         return None
 
     def user_message(self) -> str:
-        """One short line for the owner, e.g. 'Broker: not enough money on the account (30034)'."""
+        """One short English line, e.g. 'Broker: not enough money on the account (30034)', for
+        logs and start-up errors; bot.texts.render.broker_reason shows it to the owner in the
+        owner's language (the meaning of the code, or this class's summary translated)."""
         text = self.meaning or self._fallback_text()
         code = f" ({self.api_code})" if self.api_code else ""
         return f"Broker: {text}{code}"
@@ -125,10 +127,7 @@ class NotFound(BrokerError):
 
 class Unauthenticated(BrokerError):
     grpc_default = 16
-    summary = "the broker token is missing or invalid"
-
-    def user_message(self) -> str:
-        return "Broker: the token is missing or invalid (check the broker token setting)"
+    summary = "the broker token is missing or invalid (check TINVEST_TOKEN)"
 
 
 class PermissionDenied(BrokerError):
@@ -178,14 +177,11 @@ class OrderOutcomeUnknown(BrokerError):
     resolve it by request id; never send it again under a new id."""
 
     grpc_default = 4
-    summary = "the order's outcome is unknown (no answer from the broker)"
+    summary = "no answer to an order request; checking whether it was placed"
 
     def __init__(self, message: str = "", *, request_id: str, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.request_id = request_id
-
-    def user_message(self) -> str:
-        return "Broker: no answer to an order request; checking whether it was placed"
 
 
 class ProtocolError(BrokerError):

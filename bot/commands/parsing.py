@@ -37,7 +37,8 @@ _NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 _GROUP_HEAD = re.compile(r"[+-]?[0-9]{1,3}")
 _GROUP_TAIL = re.compile(r"[0-9]{3}(?:[.,][0-9]+)?")
 _INNER_SEPARATORS = str.maketrans("", "", "_'\u00a0\u202f\u2009")
-_JOB_ID = re.compile(r"#?([A-Za-z0-9_-]{1,40})")
+# a job id has a digit in it ("3", "#3", "sb-3"); a word such as "abc" or "all" is not an id
+_JOB_ID = re.compile(r"#?((?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{1,40})")
 
 
 @dataclass(frozen=True, slots=True)

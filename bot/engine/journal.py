@@ -69,11 +69,12 @@ class Journal:
         self._pending = {seq: e for seq, e in sorted(entries.items()) if seq not in acked}
         self._seq = max([self._seq, *acked]) if acked else self._seq
 
-    def _write(self, item: dict[str, Any]) -> None:
-        if self._path is None:
+    def _write(self, *items: dict[str, Any]) -> None:
+        """Append lines and make them durable with one fsync."""
+        if self._path is None or not items:
             return
         with self._path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(item, separators=(",", ":")) + "\n")
+            handle.write("".join(json.dumps(i, separators=(",", ":")) + "\n" for i in items))
             handle.flush()
             if self._fsync:
                 os.fsync(handle.fileno())
@@ -86,12 +87,17 @@ class Journal:
         return entry
 
     def ack(self, seq: int) -> None:
-        if self._pending.pop(seq, None) is None:
+        self.ack_many([seq])
+
+    def ack_many(self, seqs: list[int]) -> None:
+        """The Base has these entries: one write (and fsync) for all of them."""
+        done = [seq for seq in seqs if self._pending.pop(seq, None) is not None]
+        if not done:
             return
         if not self._pending and self._path is not None:
             self._path.write_text("", encoding="utf-8")  # compact: nothing is owed
         else:
-            self._write({"ack": seq})
+            self._write(*({"ack": seq} for seq in done))
 
     def park(self, seq: int, reason: str) -> None:
         """Move a pending entry the Base refused as invalid to the dead-letter file beside the

@@ -20,13 +20,23 @@ from typing import Any
 
 from bot.base_client.api import BaseApi
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import NewFill, NewOrder, OrderUpdate, Spread, parse_time
+from bot.base_client.types import (
+    FINAL_STATUSES,
+    NewFill,
+    NewOrder,
+    OrderUpdate,
+    Spread,
+    parse_time,
+)
 from bot.engine import events, text_keys
 from bot.engine.clock import Clock
 from bot.engine.interface import Notifier
 from bot.engine.journal import Entry, Journal
 
 log = logging.getLogger(__name__)
+
+# records per request to POST records/ (the Base accepts up to 500)
+BATCH_SIZE = 100
 
 
 class BaseRecorder:
@@ -40,6 +50,7 @@ class BaseRecorder:
         retry_initial: float = 0.5,
         retry_max: float = 10.0,
         probe_interval: float | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self._base = base
         self._journal = journal
@@ -48,6 +59,9 @@ class BaseRecorder:
         self._retry_initial = retry_initial
         self._retry_max = retry_max
         self._probe_interval = probe_interval
+        # records sent per request (POST records/); 1 = one request per record (the single
+        # endpoints), also the fallback for a Base without the batch endpoint
+        self._batch_size = max(1, batch_size)
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._up = asyncio.Event()
@@ -178,6 +192,16 @@ class BaseRecorder:
                             continue
                     self._idle.set()
                     break
+                if self._batch_size > 1:
+                    outcome = await self._flush_batch(entries[: self._batch_size])
+                    if outcome == "sent":
+                        delay = self._retry_initial
+                        continue
+                    if outcome == "retry":
+                        await self._clock.sleep(delay)
+                        delay = min(delay * 2, self._retry_max)
+                        continue
+                    # "single": a Base without the batch endpoint; one record at a time
                 entry = entries[0]
                 owner = _order_of(entry)
                 try:
@@ -195,19 +219,7 @@ class BaseRecorder:
                         await self._clock.sleep(delay)
                         delay = min(delay * 2, self._retry_max)
                         continue
-                    log.error("Base refused %s record %s: %s", entry.kind, entry.data, exc)
-                    if entry.kind == "order" and owner is not None:
-                        self._parked_orders.add(owner)
-                    self._journal.park(entry.seq, str(exc))
-                    await self._notify(
-                        events.Alert(
-                            job_id=None,
-                            at=self._clock.now(),
-                            reason_key=text_keys.BASE_RECORD_REJECTED,
-                            params={"kind": entry.kind, "message": exc.message},
-                        )
-                    )
-                    self._after_sent()
+                    await self._park(entry, exc)
                     delay = self._retry_initial
                     continue
                 except BaseUnavailable as exc:
@@ -226,9 +238,125 @@ class BaseRecorder:
                 delay = self._retry_initial
                 self._after_sent()
 
-    def _after_sent(self) -> None:
+    async def _flush_batch(self, entries: list[Entry]) -> str:
+        """Send up to `batch_size` records in one request. Returns "sent" (every record was
+        answered: acked or parked), "retry" (the Base is unusable now; everything unanswered
+        stays journaled) or "single" (no batch endpoint: fall back to one record a request)."""
+        to_send: list[Entry] = []
+        for entry in entries:
+            owner = _order_of(entry)
+            if owner is not None and owner in self._parked_orders:
+                if to_send:  # keep the journal's order: send what is before it first
+                    break
+                # its order was parked: the Base cannot take this either; keep it with it
+                await self._park(
+                    entry, BaseRejected(400, "order_parked", f"order {owner} was refused")
+                )
+                return "sent"
+            to_send.append(entry)
+        try:
+            results = await self._base.record_batch([(e.kind, e.data) for e in to_send])
+        except BaseRejected as exc:
+            if exc.status in (404, 405):
+                log.warning("the Base has no batch endpoint (%s); one record a request", exc)
+                self._batch_size = 1
+                return "single"
+            if exc.status == 400:  # the batch as a whole refused: find the culprit one by one
+                log.warning("Base refused a batch (%s); sending one record", exc)
+                return "single"
+            if exc.status in _UNAVAILABLE_STATUSES or exc.status >= 500:
+                if not self.is_down:
+                    log.warning("Base refuses the batch (%s); keeping records locally", exc)
+                    self._go_down()
+                return "retry"
+            raise
+        except BaseUnavailable as exc:
+            if not self.is_down:
+                log.warning("Base unavailable (%s); keeping records locally", exc)
+                self._go_down()
+            return "retry"
+        except Exception:  # a bug must not stop the flusher; the entries stay journaled
+            log.exception("unexpected error flushing a batch of %d records", len(to_send))
+            return "retry"
+        acked: list[int] = []
+        stopped = False
+        for entry, (status, answer) in zip(to_send, results, strict=True):
+            if 200 <= status < 300:
+                acked.append(entry.seq)
+                continue
+            if status in _UNAVAILABLE_STATUSES or status >= 500 or status == 0:
+                stopped = True  # this one and the rest stay journaled (all idempotent)
+                break
+            self._journal.ack_many(acked)  # keep the order: what came before is done
+            self._count_sent(len(acked))
+            acked = []
+            await self._park(
+                entry,
+                BaseRejected(
+                    status, str(answer.get("code", status)), str(answer.get("message", ""))
+                ),
+            )
+        self._journal.ack_many(acked)
+        self._count_sent(len(acked))
+        if stopped:
+            if not self.is_down:
+                log.warning("Base could not record part of a batch; keeping it locally")
+                self._go_down()
+            return "retry"
+        return "sent"
+
+    async def _stale_update(self, entry: Entry, exc: BaseRejected) -> bool:
+        """A 409 for a status update the Base has already gone past: the order is final there,
+        with the same broker id (e.g. "sent" journaled after the fill, when a lost PostOrder
+        answer came back late). Nothing to keep or tell the owner about."""
+        if entry.kind != "update" or exc.status != 409:
+            return False
+        if entry.data.get("status") in FINAL_STATUSES:
+            return False
+        try:
+            stored = await self._base.order(str(entry.data.get("client_order_id")))
+        except (BaseUnavailable, BaseRejected):
+            return False
+        if stored is None or not stored.is_final:
+            return False
+        broker_id = entry.data.get("broker_order_id")
+        if broker_id and stored.broker_order_id and broker_id != stored.broker_order_id:
+            return False
+        log.info(
+            "stale %s update of order %s: the Base has it %s already",
+            entry.data.get("status"),
+            stored.client_order_id,
+            stored.status,
+        )
+        return True
+
+    async def _park(self, entry: Entry, exc: BaseRejected) -> None:
+        if await self._stale_update(entry, exc):
+            self._journal.ack(entry.seq)
+            self._after_sent()
+            return
+        log.error("Base refused %s record %s: %s", entry.kind, entry.data, exc)
+        owner = _order_of(entry)
+        if entry.kind == "order" and owner is not None:
+            self._parked_orders.add(owner)
+        self._journal.park(entry.seq, str(exc))
+        await self._notify(
+            events.Alert(
+                job_id=None,
+                at=self._clock.now(),
+                reason_key=text_keys.BASE_RECORD_REJECTED,
+                params={"kind": entry.kind, "message": exc.message},
+            )
+        )
+        self._after_sent()
+
+    def _count_sent(self, count: int) -> None:
+        if count:
+            self._after_sent(count)
+
+    def _after_sent(self, count: int = 1) -> None:
         if self.is_down:
-            self._flushed_while_down += 1
+            self._flushed_while_down += count
             if not len(self._journal):
                 self._go_up()
 
@@ -271,37 +399,7 @@ class BaseRecorder:
             log.exception("notifier failed")
 
     async def _send(self, entry: Entry) -> None:
-        data = entry.data
-        if entry.kind == "order":
-            await self._base.record_order(new_order_from_json(data))
-        elif entry.kind == "update":
-            await self._base.update_order(
-                OrderUpdate(
-                    client_order_id=data["client_order_id"],
-                    status=data["status"],
-                    broker_order_id=data.get("broker_order_id"),
-                    lots_executed=data.get("lots_executed"),
-                    message=data.get("message"),
-                    commission=_opt_decimal(data.get("commission")),
-                )
-            )
-        elif entry.kind == "fill":
-            await self._base.record_fill(
-                NewFill(
-                    order=data["order"],
-                    trade_id=data["trade_id"],
-                    quantity=int(data["quantity"]),
-                    price=Decimal(data["price"]),
-                    executed_at=parse_time(data["executed_at"]),
-                )
-            )
-        elif entry.kind == "task_active":
-            if data["kind"] == "sellbuy":
-                await self._base.set_sellbuy_active(int(data["task_id"]), bool(data["active"]))
-            elif data["kind"] == "spread":
-                await self._base.set_spread_active(int(data["task_id"]), bool(data["active"]))
-        else:  # pragma: no cover - journal written by this module only
-            log.error("unknown journal entry kind %s", entry.kind)
+        await send_record(self._base, entry.kind, entry.data)
 
 
 # a 4xx that says the Base cannot serve us now, not that the entry is wrong: keep and retry
@@ -336,3 +434,37 @@ def new_order_from_json(data: dict[str, Any]) -> NewOrder:
 
 def _opt_decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+async def send_record(base: BaseApi, kind: str, data: dict[str, Any]) -> None:
+    """One journal record through its own endpoint."""
+    if kind == "order":
+        await base.record_order(new_order_from_json(data))
+    elif kind == "update":
+        await base.update_order(
+            OrderUpdate(
+                client_order_id=data["client_order_id"],
+                status=data["status"],
+                broker_order_id=data.get("broker_order_id"),
+                lots_executed=data.get("lots_executed"),
+                message=data.get("message"),
+                commission=_opt_decimal(data.get("commission")),
+            )
+        )
+    elif kind == "fill":
+        await base.record_fill(
+            NewFill(
+                order=data["order"],
+                trade_id=data["trade_id"],
+                quantity=int(data["quantity"]),
+                price=Decimal(data["price"]),
+                executed_at=parse_time(data["executed_at"]),
+            )
+        )
+    elif kind == "task_active":
+        if data["kind"] == "sellbuy":
+            await base.set_sellbuy_active(int(data["task_id"]), bool(data["active"]))
+        elif data["kind"] == "spread":
+            await base.set_spread_active(int(data["task_id"]), bool(data["active"]))
+    else:  # pragma: no cover - journal written by this module only
+        log.error("unknown journal entry kind %s", kind)

@@ -71,6 +71,7 @@ def create_dispatcher(
     texts: Texts,
     outbox: Outbox,
     owner_ids: Iterable[int],
+    chat_ids: Iterable[int] = (),
     mode: str = "paper",
     confirmations: Confirmations | None = None,
 ) -> Dispatcher:
@@ -80,7 +81,7 @@ def create_dispatcher(
     dp["outbox"] = outbox
     dp["mode"] = mode
     dp["confirmations"] = confirmations or Confirmations()
-    gate = OwnerOnly(owner_ids)
+    gate = OwnerOnly(owner_ids, chat_ids)
     dp["owner_gate"] = gate
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)

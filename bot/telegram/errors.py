@@ -16,7 +16,7 @@ from bot.engine.interface import UserError
 from bot.telegram.outbox import Outbox
 from bot.telegram.replies import chat_of
 from bot.texts import Texts
-from bot.texts.render import render_user_error
+from bot.texts.render import broker_reason, render_user_error
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ def describe_error(texts: Texts, error: BaseException) -> str:
     user_message = getattr(error, "user_message", None)
     if callable(user_message):  # bot.broker.errors.BrokerError and kin
         try:
-            return texts("error.broker", message=user_message())
+            code = getattr(error, "api_code", None)
+            return texts("error.broker", message=broker_reason(texts, code, user_message()))
         except Exception:
             log.exception("cannot describe %r", error)
     return texts("error.internal", error=type(error).__name__)

@@ -6,18 +6,15 @@ import asyncio
 import contextlib
 import logging
 import sys
-
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 from bot.config import BotConfig
 from bot.heartbeat import HEARTBEAT_FILE, beat
-from bot.telegram.dispatcher import create_dispatcher
-from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.outbox import Outbox
 from bot.texts import Texts
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +22,10 @@ EXIT_START_FAILED = 1
 
 
 def make_bot(config: BotConfig) -> Bot:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
     config.check_telegram()
     assert config.telegram_bot_token is not None  # checked above
     session = (
@@ -35,24 +36,45 @@ def make_bot(config: BotConfig) -> Bot:
     return Bot(config.telegram_bot_token.get_secret_value(), session=session)
 
 
-async def run_polling(config: BotConfig) -> int:
-    from bot.app import AppStartError, build_app
+async def run_polling(config: BotConfig, telegram_loaded: Awaitable[Any] | None = None) -> int:
+    """Start the engine first — it resumes trading while the Telegram half is still being
+    imported (`telegram_loaded`: aiogram takes seconds to import on a small machine, so
+    `python -m bot run` imports it in a worker thread meanwhile) — then poll."""
+    from bot.app import AppStartError, DeferredNotifier, build_app
 
-    bot = make_bot(config)
-    texts = Texts(config.bot_language)
-    outbox = Outbox(bot)
-    notifier = TelegramNotifier(outbox, config.telegram_owner_ids, texts)
+    notifier = DeferredNotifier()
     try:
         app = await build_app(config, notifier)
     except AppStartError as exc:
         print(f"trademan: {exc}", file=sys.stderr)
-        await bot.session.close()
         return EXIT_START_FAILED
+    if telegram_loaded is not None:
+        try:
+            await telegram_loaded  # never import it on the loop: the jobs are running
+        except BaseException:
+            await app.close()
+            raise
+    return await serve(config, app, notifier)
+
+
+async def serve(config: BotConfig, app: Any, notifier: Any) -> int:
+    """The Telegram half: the bot, its outbox and dispatcher over a started engine."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+    from bot.telegram.dispatcher import create_dispatcher
+    from bot.telegram.notifier import TelegramNotifier
+    from bot.telegram.outbox import Outbox
+
+    bot = make_bot(config)
+    texts = Texts(config.bot_language)
+    outbox = Outbox(bot)
+    await notifier.attach(TelegramNotifier(outbox, config.telegram_owner_ids, texts))
     dp = create_dispatcher(
         trader=app.trader,
         texts=texts,
         outbox=outbox,
         owner_ids=config.telegram_owner_ids,
+        chat_ids=config.telegram_chat_ids,
         mode=config.trademan_mode,
     )
     heartbeat = asyncio.create_task(beat(config.bot_state_dir / HEARTBEAT_FILE), name="heartbeat")

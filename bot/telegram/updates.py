@@ -17,13 +17,22 @@ def user(user_id: int, first_name: str = "Owner", username: str | None = None) -
 
 
 def message_update(
-    user_id: int, text: str, *, chat_id: int | None = None, message_id: int | None = None
+    user_id: int,
+    text: str,
+    *,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+    chat_type: str = "private",
 ) -> dict[str, Any]:
-    """A private message; a leading /command gets its bot_command entity like in Telegram."""
+    """A message (private unless `chat_type` says otherwise); a leading /command gets its
+    bot_command entity like in Telegram."""
+    chat: dict[str, Any] = {"id": chat_id if chat_id is not None else user_id, "type": chat_type}
+    if chat_type != "private":
+        chat["title"] = "A group"
     message: dict[str, Any] = {
         "message_id": message_id or next(_ids),
         "date": int(time.time()),
-        "chat": {"id": chat_id if chat_id is not None else user_id, "type": "private"},
+        "chat": chat,
         "from": user(user_id),
         "text": text,
     }

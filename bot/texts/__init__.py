@@ -8,6 +8,7 @@ missing from both shows the key and its parameters (and is logged) rather than f
 from __future__ import annotations
 
 import logging
+import re
 import string
 from collections.abc import Mapping
 
@@ -36,11 +37,49 @@ CATALOGUES: dict[str, dict[str, str]] = {
 LANGUAGES = tuple(CATALOGUES)
 
 
+_PLURAL = "plural:"
+
+
+def plural_form(number: str, forms: list[str]) -> str:
+    """The word form for `number` (as shown, "1", "1 000", "2,5"): two forms follow the English
+    rule (one | other), three the Russian one (1, 21 | 2-4, 22-24 | 0, 5-20, 11-14); a fraction
+    takes the "few" form in Russian and the plural in English."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch in ".,")
+    # "1,000" groups thousands (English); a Russian decimal comma never has three digits after
+    # it (decimals are shown without trailing zeros)
+    digits = re.sub(r",(?=\d{3}(?:[.,]|$))", "", digits)
+    whole = digits.replace(",", ".").split(".")
+    fraction = len(whole) > 1 and whole[1].strip("0") != ""
+    try:
+        n = abs(int(whole[0] or "0"))
+    except ValueError:
+        return forms[-1]
+    if len(forms) == 2:
+        return forms[0] if n == 1 and not fraction else forms[1]
+    if len(forms) == 3:
+        if fraction:
+            return forms[1]
+        if n % 10 == 1 and n % 100 != 11:
+            return forms[0]
+        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+            return forms[1]
+        return forms[2]
+    return forms[-1]
+
+
 class _Formatter(string.Formatter):
+    """`{name}` from the params (a missing one shown as is); `{name:plural:piece|pieces}` is the
+    word form agreeing with the number in `name` (see `plural_form`)."""
+
     def get_value(self, key: int | str, args: object, kwargs: Mapping[str, object]) -> object:
         if isinstance(key, str):
             return kwargs.get(key, "{" + key + "}")
         return "{" + str(key) + "}"
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith(_PLURAL):
+            return plural_form(str(value), format_spec[len(_PLURAL) :].split("|"))
+        return super().format_field(value, format_spec)
 
 
 _FORMATTER = _Formatter()

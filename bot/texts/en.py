@@ -63,13 +63,26 @@ TEXTS: dict[str, str] = {
     # tasks
     "tasks.none": "No running tasks.",
     "tasks.header": "Running tasks: {count}",
-    "tasks.line": "#{id} {kind} {title}: [{executed}/{amount}]{average}, {state}, since {started}",
+    "tasks.line": "#{id} {title}: [{executed}/{amount}]{average}, {state}, since {started}",
     "tasks.average": " avg {price}",
     "tasks.stop_button": "Stop #{id}",
     "state.running": "running",
     "state.waiting": "waiting",
     "state.stopping": "stopping",
+    "console.banner": (
+        "Trademan console ({mode}). Type commands, e.g. /help; a number alone presses a button; "
+        "Ctrl-D ends input, Ctrl-C stops."
+    ),
+    "console.stopping": "Stopping every task…",
+    "console.waiting": (
+        "End of input: waiting for {count} running {count:plural:task|tasks} to finish "
+        "(Ctrl-C stops them)."
+    ),
     "kind.sellbuy": "sell/buy",
+    "title.sell": "sell {what}",
+    "title.buy": "buy {what}",
+    "title.spread_sell": "sell spread {pair}",
+    "title.spread_buy": "buy spread {pair}",
     "kind.spread": "spread",
     "kind.stops": "stops",
     "kind.shorts": "shorts",
@@ -127,7 +140,7 @@ TEXTS: dict[str, str] = {
     "sprices.money": "{value} RUB",
     "sprices.mark_target": " (target {target} {ok})",
     "sprices.mark": " ({ok})",
-    "sprices.full": " · for {pieces} pcs: sell {sell} / buy {buy}",
+    "sprices.full": " · for {pieces} {pieces:plural:piece|pieces}: sell {sell} / buy {buy}",
     "sprices.no_far_price": "no price",
     "sprices.not_enough_depth": "not enough depth",
     "sprices.opens_in": "#{id} {pair}: opens in {minutes} min ({at})",
@@ -156,7 +169,7 @@ TEXTS: dict[str, str] = {
     "error.unknown_text": "{key} {params}",
     "error.callback_expired": "This button is no longer valid.",
     # events
-    "event.job_started": "▶ #{id} {title}: started, {amount} pcs.",
+    "event.job_started": "▶ #{id} {title}: started, {amount} {amount:plural:piece|pieces}.",
     "event.filled": (
         "#{id} {direction} {quantity} {ticker} @ {price} — [{executed}/{amount}] avg {average}"
     ),
@@ -189,17 +202,26 @@ TEXTS: dict[str, str] = {
     # engine refusals and reasons (bot.engine.text_keys)
     "unknown_ticker": "No active instrument with ticker {ticker}. /update refreshes the catalogue.",
     "not_positive": "{ticker}: the amount must be above zero.",
-    "not_whole_lots": "{ticker}: {amount} pcs is not a whole number of lots (lot = {lot}).",
-    "sum_below_lot": "{ticker}: {sum} RUB buys less than one lot ({lot} pcs cost {lot_price}).",
+    "not_whole_lots": (
+        "{ticker}: {amount} {amount:plural:piece|pieces} is not a whole number of lots (lot = "
+        "{lot})."
+    ),
+    "sum_below_lot": (
+        "{ticker}: {sum} RUB is less than one lot (a lot of {lot} {lot:plural:piece|pieces} "
+        "costs {lot_price} RUB)."
+    ),
     "no_price": "{ticker}: no market price right now.",
     "bad_limit_price": "{ticker}: limit price {price} is not a positive multiple of {increment}.",
-    "not_shortable": "{ticker} cannot be shorted: selling {amount} pcs with {position} pcs held.",
+    "not_shortable": (
+        "{ticker} cannot be shorted: selling {amount} {amount:plural:piece|pieces} with "
+        "{position} {position:plural:piece|pieces} held."
+    ),
     "not_tradable": "{ticker} cannot be traded through the API in that direction.",
     "risk_order_value": "{ticker}: the order value {value} is above the limit {limit}.",
     "risk_position_value": "{ticker}: the position would be {value}, above the limit {limit}.",
     "base_unavailable": "The Base is not answering; nothing was started. /health shows details.",
     "base_rejected": "The Base refused: {message}",
-    "broker_error": "Broker: {message} ({code})",
+    "broker_error": "Broker: {message}",
     "job_not_found": "No running task #{job_id}. /tasks lists them.",
     "job_already_running": "That task already runs as #{job_id} ({title}).",
     "no_position": "No position in {ticker}.",
@@ -232,10 +254,12 @@ TEXTS: dict[str, str] = {
         "{ticker}: the catalogue has no rouble value of the price step; /update may fix it."
     ),
     "spread_near_not_whole_lots": (
-        "{far} far pcs × ratio {ratio} is not a whole number of near lots ({near_lot} pcs)."
+        "{far} far {far:plural:piece|pieces} × ratio {ratio} is not a whole number of near lots "
+        "(lot = {near_lot})."
     ),
     "spread_far_not_whole_lots": (
-        "{near} near pcs ÷ ratio {ratio} is not a whole number of far lots ({far_lot} pcs)."
+        "{near} near {near:plural:piece|pieces} ÷ ratio {ratio} is not a whole number of far lots "
+        "(lot = {far_lot})."
     ),
     "spread_amount_not_whole_lots": (
         "The spread amount {amount} is not a whole number of far lots (lot = {lot})."
@@ -245,18 +269,23 @@ TEXTS: dict[str, str] = {
     "spread_bad_lot": "{ticker}: lot {lot} is not valid.",
     "spread_bad_increment": "{ticker}: the price step is not valid.",
     "spread_hedge_failed": (
-        "{ticker}: the hedge of {lots} lots failed (attempt {attempt}) — {message}. "
+        "{ticker}: the hedge of {lots} {lots:plural:lot|lots} failed (attempt {attempt}) — "
+        "{message}. "
         "Retrying; the far leg waits until the position is neutral."
     ),
     "spread_hedge_restored": "{ticker}: hedged again, the legs are balanced.",
     "spread_over_hedged": (
-        "{ticker}: the near leg holds {pieces} pcs more than the hedge needs. Check the position."
+        "{ticker}: the near leg holds {pieces} {pieces:plural:piece|pieces} more than the "
+        "hedge needs. "
+        "Check the position."
     ),
     "spread_left_unhedged": (
-        "{ticker}: the near leg is left unhedged by {pieces} pcs. /spreads rebalances it first."
+        "{ticker}: the near leg is left unhedged by {pieces} {pieces:plural:piece|pieces}. "
+        "/spreads rebalances it first."
     ),
     "spread_far_refused": "{ticker}: the far leg's order was refused — {message}",
     "spread_hedge_waits_session": (
-        "{ticker}: {pieces} pcs to hedge wait for the near leg's trading session."
+        "{ticker}: {pieces} {pieces:plural:piece|pieces} to hedge wait for the near leg's "
+        "trading session."
     ),
 }

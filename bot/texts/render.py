@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
+from bot.broker.errors import BrokerError
 from bot.commands.parsing import ParseError
 from bot.engine import events as ev
 from bot.engine.interface import (
@@ -20,6 +22,16 @@ from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, format_seconds, format_time
 
 
+def _broker_error_classes() -> list[type[BrokerError]]:
+    found: list[type[BrokerError]] = []
+    pending: list[type[BrokerError]] = [BrokerError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
 def price(texts: Texts, value: Decimal | None) -> str:
     return texts("no_average") if value is None else format_decimal(value, texts.language)
 
@@ -28,20 +40,76 @@ def _spread(texts: Texts, value: Decimal | None) -> str:
     return "" if value is None else texts("event.average_spread", spread=price(texts, value))
 
 
+def job_title(texts: Texts, title: str) -> str:
+    """A job's title in the owner's language. The engine names jobs with data only —
+    "sell 10 SBER" (sell/buy) or "buy SRH7/SBER" (a spread) — and this puts them in words;
+    a title of another shape (a family of its own) is shown as given."""
+    direction, _, rest = title.partition(" ")
+    if direction not in ("sell", "buy") or not rest:
+        return title
+    if "/" in rest and " " not in rest:
+        return texts(f"title.spread_{direction}", pair=rest)
+    return texts(f"title.{direction}", what=rest)
+
+
 def _job(job_id: str | None) -> str:
     return job_id if job_id is not None else "-"
 
 
 # Engine parameters holding decimals, shown with the language's decimal mark and grouping.
 DECIMAL_PARAMS = frozenset({"price", "sum", "value", "limit", "lot_price", "increment", "ratio"})
+# ... of which sums of money, shown with kopecks
+MONEY_PARAMS = frozenset({"sum", "lot_price"})
+
+
+_LEGACY_PREFIX = "Broker: "  # BrokerError.user_message() starts with it
+# each BrokerError family's English summary (what user_message() says for an unknown code)
+_SUMMARY_KEYS = sorted(
+    ((cls.summary, f"broker.kind.{cls.__name__}") for cls in _broker_error_classes()),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def _broker_words(texts: Texts, words: str, *, quote: bool) -> str:
+    """The broker's words for an unknown code: its family's summary translated, the rest
+    quoted as the broker said it."""
+    for summary, key in _SUMMARY_KEYS:
+        if words == summary:
+            return texts(key)
+        if words.startswith(summary + ": "):
+            return texts("broker.with_words", reason=texts(key), message=words[len(summary) + 2 :])
+    return texts("broker.unknown", message=words) if quote else words
+
+
+def broker_reason(texts: Texts, code: str | None, message: str) -> str:
+    """A broker error in the owner's language, with its code once: the meaning of a known code
+    ("цена вне допустимых границ инструмента (код брокера 30099)"), else the broker's own words.
+    """
+    code = (code or "").strip()
+    if code and texts.has(f"broker.{code}"):
+        reason_text = texts(f"broker.{code}")
+    else:
+        words = message.strip().removeprefix(_LEGACY_PREFIX)
+        if code:
+            words = words.removesuffix(f" ({code})")
+        reason_text = _broker_words(texts, words, quote=bool(code))
+    return texts("broker.code", reason=reason_text, code=code) if code else reason_text
 
 
 def localise(texts: Texts, params: dict[str, str]) -> dict[str, str]:
-    """Decimal-valued engine parameters ("281.35") in the owner's language ("281,35")."""
+    """Engine parameters in the owner's language: decimals ("281.35" -> "281,35"), and a broker
+    error (`message` with its `code`) as its translated meaning with the code once."""
     shown = dict(params)
+    if "code" in params and "message" in params:
+        shown["message"] = broker_reason(texts, params["code"], params["message"])
+    elif "message" in params:  # a BrokerError.user_message() passed on without its code
+        shown["message"] = broker_detail(texts, params["message"])
+    if "title" in params:
+        shown["title"] = job_title(texts, params["title"])
     for name in DECIMAL_PARAMS & params.keys():
+        places = 2 if name in MONEY_PARAMS else None  # roubles with kopecks: "2 500,50"
         try:
-            shown[name] = format_decimal(Decimal(params[name]), texts.language)
+            shown[name] = format_decimal(Decimal(params[name]), texts.language, places)
         except ArithmeticError:  # not a number: shown as given
             continue
     return shown
@@ -61,7 +129,10 @@ def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) 
     lang = texts.language
     if isinstance(event, ev.JobStarted):
         return texts(
-            "event.job_started", id=_job(event.job_id), title=event.title, amount=event.amount
+            "event.job_started",
+            id=_job(event.job_id),
+            title=job_title(texts, event.title),
+            amount=event.amount,
         )
     if isinstance(event, ev.OrderFilled):
         common = {
@@ -122,7 +193,7 @@ def render_event(texts: Texts, event: ev.Event, *, now: datetime | None = None) 
         return texts(
             f"event.finished_{event.outcome}",
             id=_job(event.job_id),
-            title=event.title,
+            title=job_title(texts, event.title),
             executed=event.executed,
             amount=event.amount,
             average=(
@@ -150,7 +221,7 @@ def render_job_line(texts: Texts, job: JobInfo, *, now: datetime | None = None) 
         "tasks.line",
         id=job.job_id,
         kind=texts(f"kind.{job.kind}"),
-        title=job.title,
+        title=job_title(texts, job.title),
         executed=job.executed,
         amount=job.amount,
         average=average,
@@ -181,7 +252,7 @@ def render_stopped(texts: Texts, jobs: list[JobInfo]) -> str:
             texts(
                 "stop.line",
                 id=job.job_id,
-                title=job.title,
+                title=job_title(texts, job.title),
                 executed=job.executed,
                 amount=job.amount,
                 average=average,
@@ -200,7 +271,11 @@ def render_started(texts: Texts, jobs: list[JobInfo], *, none_key: str = "sellbu
 
 def render_started_one(texts: Texts, job: JobInfo) -> str:
     return texts(
-        "sellbuy.started", id=job.job_id, title=job.title, executed=job.executed, amount=job.amount
+        "sellbuy.started",
+        id=job.job_id,
+        title=job_title(texts, job.title),
+        executed=job.executed,
+        amount=job.amount,
     )
 
 
@@ -226,8 +301,21 @@ def _health_part(texts: Texts, ok: bool, latency_ms: float | None, detail: str) 
     return texts("health.ok", latency=round(latency_ms))
 
 
+_CODED = re.compile(r"^(?P<words>.*?)(?: \((?P<code>\d{5})\))?$", re.S)
+
+
+def broker_detail(texts: Texts, detail: str) -> str:
+    """A BrokerError.user_message() ("Broker: … (30099)") in the owner's language."""
+    if not detail.startswith(_LEGACY_PREFIX):
+        return detail
+    match = _CODED.match(detail)
+    code = match.group("code") if match else None
+    return broker_reason(texts, code, detail)
+
+
 def render_health(texts: Texts, health: Health) -> str:
-    broker = _health_part(texts, health.broker.ok, health.broker.latency_ms, health.broker.detail)
+    detail = broker_detail(texts, health.broker.detail)
+    broker = _health_part(texts, health.broker.ok, health.broker.latency_ms, detail)
     if health.account_id:
         broker = texts("health.account", broker=broker, account=health.account_id)
     return texts(
@@ -282,7 +370,9 @@ def render_spread_quote(texts: Texts, quote: SpreadQuote, *, now: datetime | Non
     common = {"id": quote.spread_id, "pair": pair}
     if quote.error_key is not None:
         params = localise(texts, dict(quote.error_params))
-        return texts("sprices.error", reason=texts(quote.error_key, **params), **common)
+        return texts(
+            "sprices.error", reason=texts(quote.error_key, **localise(texts, params)), **common
+        )
     if not quote.in_session:
         if quote.opens_at is None or quote.minutes_to_open is None:
             return texts("sprices.opens_unknown", **common)

@@ -62,17 +62,30 @@ TEXTS: dict[str, str] = {
     # tasks
     "tasks.none": "Нет работающих задач.",
     "tasks.header": "Работающие задачи: {count}",
-    "tasks.line": "#{id} {kind} {title}: [{executed}/{amount}]{average}, {state}, с {started}",
+    "tasks.line": "#{id} {title}: [{executed}/{amount}]{average}, {state}, с {started}",
     "tasks.average": " ср. {price}",
     "tasks.stop_button": "Остановить #{id}",
     "state.running": "работает",
     "state.waiting": "ждёт",
     "state.stopping": "останавливается",
+    "console.banner": (
+        "Консоль Trademan ({mode}). Вводите команды, например /help; число нажимает кнопку; "
+        "Ctrl-D завершает ввод, Ctrl-C останавливает."
+    ),
+    "console.stopping": "Останавливаю все задачи…",
+    "console.waiting": (
+        "Ввод окончен: жду, пока {count:plural:закончится|закончатся|закончатся} {count} "
+        "{count:plural:работающая задача|работающие задачи|работающих задач} (Ctrl-C — остановить)."
+    ),
     "kind.sellbuy": "купля/продажа",
+    "title.sell": "продажа {what}",
+    "title.buy": "покупка {what}",
+    "title.spread_sell": "продажа спреда {pair}",
+    "title.spread_buy": "покупка спреда {pair}",
     "kind.spread": "спред",
     "kind.stops": "стопы",
     "kind.shorts": "шорты",
-    "kind.nuke": "nuke",
+    "kind.nuke": "лесенка стоп-заявок",
     "kind.cancel": "отмена",
     "kind.restore": "восстановление",
     "kind.stash": "сохранение стопов",
@@ -191,7 +204,9 @@ TEXTS: dict[str, str] = {
     "unknown_ticker": "Нет активного инструмента с тикером {ticker}. /update обновит справочник.",
     "not_positive": "{ticker}: количество должно быть больше нуля.",
     "not_whole_lots": "{ticker}: {amount} шт. — не целое число лотов (лот = {lot}).",
-    "sum_below_lot": "{ticker}: на {sum} ₽ не купить и одного лота ({lot} шт. стоят {lot_price}).",
+    "sum_below_lot": (
+        "{ticker}: {sum} ₽ — меньше одного лота (лот из {lot} шт. стоит {lot_price} ₽)."
+    ),
     "no_price": "{ticker}: сейчас нет рыночной цены.",
     "bad_limit_price": (
         "{ticker}: лимитная цена {price} должна быть положительной и кратной {increment}."
@@ -204,7 +219,7 @@ TEXTS: dict[str, str] = {
     "risk_position_value": "{ticker}: позиция стала бы {value}, больше лимита {limit}.",
     "base_unavailable": "База не отвечает; ничего не запущено. Подробности — /health.",
     "base_rejected": "База отказала: {message}",
-    "broker_error": "Брокер: {message} ({code})",
+    "broker_error": "Брокер: {message}",
     "job_not_found": "Нет работающей задачи #{job_id}. Список — /tasks.",
     "job_already_running": "Эта задача уже работает как #{job_id} ({title}).",
     "no_position": "Нет позиции по {ticker}.",
@@ -252,7 +267,8 @@ TEXTS: dict[str, str] = {
     "spread_bad_lot": "{ticker}: неверный лот {lot}.",
     "spread_bad_increment": "{ticker}: неверный шаг цены.",
     "spread_hedge_failed": (
-        "{ticker}: хедж на {lots} лот. не прошёл (попытка {attempt}) — {message}. "
+        "{ticker}: хедж на {lots} {lots:plural:лот|лота|лотов} не прошёл (попытка {attempt}) — "
+        "{message}. "
         "Повторяю; дальняя нога ждёт, пока позиция не станет нейтральной."
     ),
     "spread_hedge_restored": "{ticker}: хедж восстановлен, ноги сбалансированы.",

@@ -95,6 +95,12 @@ def test_run_needs_telegram_token_and_owners(monkeypatch: pytest.MonkeyPatch) ->
     config.check_telegram()
     assert config.telegram_owner_ids == [11, 22]
     assert config.console_owner_id == 11
+    assert config.telegram_chat_ids == []
+
+
+def test_extra_chats_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_CHAT_IDS", "-1001234567890, -42")
+    assert load_config(None).telegram_chat_ids == [-1001234567890, -42]
 
 
 def test_malformed_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,7 +96,7 @@ async def test_end_of_input_waits_until_every_job_has_finished() -> None:
     trader = FakeTrader()
     console, out, _ = make_console("/sell 10 SBER\n", trader)
     run = asyncio.create_task(console.run(exit_on_eof=False))
-    await out.wait_for("End of input: waiting for 1 running task(s)")
+    await out.wait_for("End of input: waiting for 1 running task to finish")
     assert not run.done()
     await trader.finish("1", Decimal("280.5"))
     assert await asyncio.wait_for(run, 30) == 0
@@ -122,6 +122,29 @@ async def test_stop_signal_stops_the_jobs_cleanly() -> None:
         assert trader.running == []
     finally:
         writer.close()
+        reader.close()
+
+
+async def test_the_console_itself_speaks_the_owners_language() -> None:
+    """Its own lines too: the banner, waiting at end of input, stopping on a signal."""
+    read_fd, write_fd = os.pipe()
+    writer = os.fdopen(write_fd, "w")
+    reader = os.fdopen(read_fd, "r")
+    try:
+        trader = FakeTrader()
+        console, out, _ = make_console(reader, trader, language="ru")  # type: ignore[arg-type]
+        run = asyncio.create_task(console.run(exit_on_eof=False))
+        writer.write("/sell 5 GAZP\n/sell 10 SBER\n")
+        writer.close()
+        await out.wait_for("Ввод окончен: жду, пока закончатся 2 работающие задачи")
+        console.stopping.set()
+        assert await asyncio.wait_for(run, 30) == 0
+        text = out.getvalue()
+        assert "Консоль Trademan (учебная торговля на симуляторе)" in text
+        assert "Останавливаю все задачи…" in text
+        for english in ("Stopping", "Trademan console", "End of input", "task(s)"):
+            assert english not in text, english
+    finally:
         reader.close()
 
 

@@ -97,6 +97,8 @@ def test_dump_and_stop_arguments() -> None:
     assert parse_job_id("sb-3") == "sb-3"
     assert isinstance(parse_job_id("1 2"), ParseError)
     assert isinstance(parse_job_id("$$"), ParseError)
+    for word in ("abc", "#abc", "all", "-", "#", "sb-", "1.5", "3;"):
+        assert isinstance(parse_job_id(word), ParseError), word
 
 
 def test_parse_number_never_uses_float() -> None:

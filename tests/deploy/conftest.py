@@ -138,6 +138,7 @@ def base_env(tmp_path: Path, port: int, **values: str) -> dict[str, str]:
         "DJANGO_CSRF_TRUSTED_ORIGINS": "",
         "DJANGO_LANGUAGE_CODE": "en",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'base.sqlite3'}",
+        "DJANGO_ALLOW_SQLITE": "true",
         "DJANGO_LOG_LEVEL": "INFO",
         "DJANGO_CONN_MAX_AGE": "0",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),

@@ -51,6 +51,7 @@ class FakeBase:
         self.fills: dict[tuple[str, str], NewFill] = {}
         self.trading_settings = settings or TradingSettings()
         self.down = False
+        self.batches: list[int] = []  # the size of each POST records/ (record_batch)
         self.calls: list[str] = []
         self.synced: list[dict[str, Any]] = []
         self.changed = asyncio.Event()  # set on every successful write
@@ -322,6 +323,10 @@ class FakeBase:
         self._wrote()
         return record
 
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        self._check("order")
+        return self.orders.get(client_order_id)
+
     async def record_fill(self, fill: NewFill) -> FillRecorded:
         self._check("record_fill")
         record = self.orders.get(fill.order)
@@ -344,6 +349,38 @@ class FakeBase:
         self._wrote()
         executed, average = self.progress(record.task_id) if record.task_id else (0, None)
         return FillRecorded(created=True, executed=executed, average_price=average)
+
+    async def record_batch(
+        self, records: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """POST records/ as the Base does it: each record through its own endpoint, in order,
+        one answer each; a failure of the store itself (BaseUnavailable) answers 503 for that
+        record and those after it."""
+        from bot.engine.recorder import send_record
+
+        self._check("record_batch")
+        self.batches.append(len(records))
+        results: list[tuple[int, dict[str, Any]]] = []
+        refused: set[str] = set()
+        for kind, data in records:
+            owner = str(data.get("order") if kind == "fill" else data.get("client_order_id"))
+            if kind in ("fill", "update") and owner in refused:
+                results.append((424, {"code": "failed_dependency", "message": "order refused"}))
+                continue
+            if results and results[-1][0] == 503:
+                results.append((503, {"code": "unavailable", "message": "not processed"}))
+                continue
+            try:
+                await send_record(self, kind, data)
+            except BaseRejected as exc:
+                results.append((exc.status, {"code": exc.code, "message": exc.message}))
+                if kind == "order":
+                    refused.add(owner)
+            except BaseUnavailable as exc:
+                results.append((503, {"code": "unavailable", "message": str(exc)}))
+            else:
+                results.append((200, {}))
+        return results
 
     async def settings(self) -> TradingSettings:
         self._check("settings")

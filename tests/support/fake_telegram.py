@@ -221,6 +221,7 @@ async def make_harness(
     trader: FakeTrader | None = None,
     outbox_factory: Callable[[Bot], Outbox] | None = None,
     startup: bool = True,
+    chat_ids: list[int] | None = None,
 ) -> Harness:
     session = FakeSession()
     bot = Bot("4242:TEST-token", session=session)
@@ -229,7 +230,12 @@ async def make_harness(
     trader = trader or FakeTrader()
     trader.notifier = TelegramNotifier(outbox, [OWNER], texts)
     dp = create_dispatcher(
-        trader=trader, texts=texts, outbox=outbox, owner_ids=[OWNER], mode="paper"
+        trader=trader,
+        texts=texts,
+        outbox=outbox,
+        owner_ids=[OWNER],
+        chat_ids=chat_ids or [],
+        mode="paper",
     )
     if startup:
         await dp.emit_startup(bot=bot)

@@ -266,3 +266,78 @@ def test_instrument_form_explains_bad_lot(admin_client: Client, share: Instrumen
     assert "The lot must be at least 1." in errors_of(response)
     share.refresh_from_db()
     assert share.lot == 10
+
+
+# -- numbers, ids and the way out of the admin (issue 8, item 14) ------------------------------
+
+
+def page(client: Client, name: str, *args: Any, language: str = "en") -> str:
+    response = client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+NINE_PLACES = r"\d[.,]\d{9}\b"
+
+
+def test_list_prices_at_the_instruments_precision_and_sums_in_roubles(
+    admin_client: Client, world: dict[str, Any]
+) -> None:
+    import re
+
+    orders = page(admin_client, "admin:base_order_changelist")
+    fills = page(admin_client, "admin:base_fill_changelist")
+    tasks = page(admin_client, "admin:base_sellbuytask_changelist")
+    spreads = page(admin_client, "admin:base_spread_changelist")
+    instruments = page(admin_client, "admin:base_instrument_changelist")
+    for html in (orders, fills, tasks, spreads, instruments):
+        assert not re.search(NINE_PLACES, html), re.search(NINE_PLACES, html)
+    assert ">281.35<" in orders and ">281.35<" in fills
+    assert "8,440.50\u00a0₽" in fills  # 30 pieces × 281.35, thousands grouped
+    assert "1,500.00\u00a0₽" in spreads  # the target in roubles
+    assert ">0.01<" in instruments
+    ru = page(admin_client, "admin:base_fill_changelist", language="ru")
+    assert ">281,35<" in ru and "8\u00a0440,50\u00a0₽" in ru
+
+
+def test_uuids_stay_out_of_list_columns(admin_client: Client, world: dict[str, Any]) -> None:
+    order = world["order"]
+    full = str(order.client_order_id)
+    for name in ("admin:base_order_changelist", "admin:base_fill_changelist"):
+        html = page(admin_client, name)
+        assert full not in html, name
+        assert full[:8] + "…" in html, name
+    detail = page(admin_client, "admin:base_order_change", order.pk)
+    assert full in detail  # the whole id lives on the detail page
+    assert ">281.35<" in detail
+
+
+def test_edit_forms_show_sums_without_nine_decimals(admin_client: Client, db: None) -> None:
+    html = page(admin_client, "admin:base_tradingsettings_changelist")
+    assert 'name="stop_sum" value="300000"' in html
+    assert "300000.000000000" not in html
+
+
+def test_view_site_leads_to_the_dashboard_and_follows_the_setting(
+    admin_client: Client, settings: Any, world: dict[str, Any]
+) -> None:
+    index = page(admin_client, "admin:index")
+    assert 'href="/dashboard/"' in index
+    response = admin_client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert admin_client.get(response["Location"]).status_code == 200
+    settings.VIEW_SITE_URL_NAME = "admin:index"
+    assert 'href="/admin/"' in page(admin_client, "admin:base_order_changelist")
+    assert admin_client.get("/")["Location"] == "/admin/"
+
+
+def test_list_pages_are_built_to_fit_a_laptop_screen(
+    admin_client: Client, world: dict[str, Any]
+) -> None:
+    """Checked by eye with headless chromium at 1400 px (see the report of issue 8); here: the
+    model sidebar is off and the stylesheet that wraps long column titles is loaded."""
+    html = page(admin_client, "admin:base_spread_changelist")
+    assert 'id="nav-sidebar"' not in html
+    assert "trademan/admin.css" in html
+    spread = world["spread"]
+    assert f"{spread.far.ticker} / {spread.near.ticker}" in html

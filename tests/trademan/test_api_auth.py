@@ -207,3 +207,41 @@ def test_wrong_tokens_are_not_cached(anon: APIClient, clock: _Clock) -> None:
     anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert anon.get("/api/v1/settings/").status_code == 401
     assert authentication._cache == {}
+
+
+NESTED_REQUESTS = [
+    ("POST", "/api/v1/orders/"),
+    ("POST", "/api/v1/fills/"),
+    ("POST", "/api/v1/sellbuy/"),
+    ("POST", "/api/v1/instruments/sync/"),
+    ("PUT", "/api/v1/stash/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NESTED_REQUESTS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"a":' * 1000 + "1" + "}" * 1000,
+        '{"items": ' + "[" * 1000 + "]" * 1000 + "}",
+        "[" * 100_000,
+    ],
+    ids=["list-1000", "object-1000", "field-1000", "unclosed-100000"],
+)
+def test_deeply_nested_json_is_a_400_in_the_error_shape(
+    api: APIClient, method: str, path: str, body: str
+) -> None:
+    response = api.generic(method, path, body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    error = error_of(response)
+    assert error["code"] == "validation_error"
+    assert "nested" in error["message"] or "JSON" in error["message"], error
+
+
+def test_moderately_nested_json_still_reaches_validation(api: APIClient) -> None:
+    """Depth within the limit is parsed and validated as usual (field errors, not a parse error)."""
+    body = '{"client_order_id": ' + "[" * 10 + "]" * 10 + "}"
+    response = api.generic("POST", "/api/v1/orders/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "client_order_id" in error_of(response).get("fields", {}), response.json()

@@ -81,3 +81,35 @@ def test_admin_pages_and_actions_in_russian(admin_client: Client, sellbuy: Any) 
         HTTP_ACCEPT_LANGUAGE="ru",
     )
     assert "1 задача выключена." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_too_deeply_nested_json_is_refused_in_russian(api: Any) -> None:
+    body = "[" * 1000 + "]" * 1000
+    response = api.generic(
+        "POST", "/api/v1/orders/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("Ошибка разбора JSON: вложенность")
+
+
+@pytest.mark.django_db
+def test_russian_admin_titles_keep_the_model_name_in_the_right_case(
+    admin_client: Client, sellbuy: Any
+) -> None:
+    """Django's "Изменить %s" made "Изменить задача покупки/продажи" (wrong case)."""
+    change = admin_client.get(
+        reverse("admin:base_sellbuytask_change", args=[sellbuy.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    listing = admin_client.get(
+        reverse("admin:base_sellbuytask_changelist"), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    add = admin_client.get(
+        reverse("admin:base_spread_add"), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "Изменение: задача покупки/продажи" in change
+    assert "Выбор для изменения: задача покупки/продажи" in listing
+    assert "Добавление: спред" in add
+    for page in (change, listing, add):
+        for wrong in ("Изменить задача", "Выберите задача", "Добавить задача", "Добавить спред"):
+            assert wrong not in page, wrong

@@ -46,6 +46,7 @@ def settings_env(tmp_path: Path, **values: str) -> dict[str, str]:
         "DJANGO_CONN_MAX_AGE": "60",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_SECURE_COOKIES": "",
+        "DJANGO_ALLOW_SQLITE": "",
     }
     env.update(values)
     return env
@@ -57,10 +58,20 @@ def production_env(tmp_path: Path, **values: str) -> dict[str, str]:
         TRADEMAN_ENV="production",
         DJANGO_SECRET_KEY=GOOD_KEY,
         DJANGO_ALLOWED_HOSTS="trademan.local,192.168.1.20",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        DATABASE_URL="postgres://trademan:pw@db.example:5432/trademan",
     )
     env.update(values)
     return env
+
+
+def production_on_sqlite(tmp_path: Path, **values: str) -> dict[str, str]:
+    """Production on SQLite, as only the deployment tests may run it (offline, no server)."""
+    return production_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        DJANGO_ALLOW_SQLITE="true",
+        **values,
+    )
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -93,7 +104,7 @@ def test_production_with_everything_set_starts(tmp_path: Path) -> None:
     assert loaded["debug"] is False
     assert loaded["hosts"] == ["trademan.local", "192.168.1.20"]
     assert loaded["secure_cookies"] is True
-    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["engine"] == "django.db.backends.postgresql"
 
 
 def test_production_refuses_without_secret_key(tmp_path: Path) -> None:
@@ -116,6 +127,43 @@ def test_production_refuses_debug(tmp_path: Path, value: str) -> None:
 
 def test_production_refuses_without_database_url(tmp_path: Path) -> None:
     assert_refuses(production_env(tmp_path, DATABASE_URL=""), "DATABASE_URL")
+
+
+def test_production_refuses_the_development_key_written_in_settings(tmp_path: Path) -> None:
+    key = "dev-only-insecure-key-not-for-production"
+    assert key in (REPO / "trademan" / "settings.py").read_text()
+    assert_refuses(production_env(tmp_path, DJANGO_SECRET_KEY=key), "development key")
+    assert_refuses(
+        production_env(tmp_path, DJANGO_SECRET_KEY="django-insecure-" + "abcdefghij" * 4),
+        "development key",
+    )
+
+
+@pytest.mark.parametrize("key", ["a" * 32, "x" * 64, "ab" * 25, "0123456789"[:9] * 5])
+def test_production_refuses_a_low_entropy_secret_key(tmp_path: Path, key: str) -> None:
+    assert_refuses(production_env(tmp_path, DJANGO_SECRET_KEY=key), "too easy to guess")
+
+
+@pytest.mark.parametrize("hosts", ["*", "trademan.local,*", " * "])
+def test_production_refuses_any_host(tmp_path: Path, hosts: str) -> None:
+    assert_refuses(production_env(tmp_path, DJANGO_ALLOWED_HOSTS=hosts), "DJANGO_ALLOWED_HOSTS=*")
+
+
+def test_production_refuses_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
+    assert_refuses(production_env(tmp_path, DATABASE_URL=url), "needs PostgreSQL")
+    assert_refuses(production_env(tmp_path, DATABASE_URL="sqlite://:memory:"), "needs PostgreSQL")
+
+
+def test_production_on_sqlite_only_with_the_test_switch(tmp_path: Path) -> None:
+    loaded = load_settings(production_on_sqlite(tmp_path))
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+
+
+def test_development_accepts_sqlite_and_the_development_key(tmp_path: Path) -> None:
+    loaded = load_settings(settings_env(tmp_path, DJANGO_ALLOWED_HOSTS="*"))
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["hosts"] == ["*"]
 
 
 def test_unknown_environment_name_is_refused(tmp_path: Path) -> None:
@@ -149,7 +197,7 @@ def test_check_deploy_finds_no_errors_in_production(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "trademan/manage.py", "check", "--deploy", "--fail-level", "ERROR"],
         cwd=REPO,
-        env=production_env(tmp_path),
+        env=production_on_sqlite(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,

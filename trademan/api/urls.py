@@ -13,6 +13,7 @@ from trademan.api.views.instruments import (
 from trademan.api.views.lists import StashView, StopListsView, TradingSettingsView
 from trademan.api.views.orders import FillCreateView, OrderDetailView, OrderListView
 from trademan.api.views.owner import ChartView, PortfolioSnapshotView, QuotesView, StatsView
+from trademan.api.views.records import RecordBatchView
 from trademan.api.views.tasks import (
     ActiveTasksView,
     SellBuyDetailView,
@@ -42,6 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/", OrderListView.as_view(), name="order-list"),
     path("orders/<uuid:client_order_id>/", OrderDetailView.as_view(), name="order-detail"),
     path("fills/", FillCreateView.as_view(), name="fill-create"),
+    path("records/", RecordBatchView.as_view(), name="record-batch"),
     path("stop-lists/", StopListsView.as_view(), name="stop-lists"),
     path("stash/", StashView.as_view(), name="stash"),
     path("settings/", TradingSettingsView.as_view(), name="settings"),

@@ -301,6 +301,14 @@ class _MemoryBase:
     async def settings(self) -> TradingSettings:
         return self._settings
 
+    async def order(self, client_order_id: str) -> OrderRecord | None:
+        return None
+
+    async def record_batch(
+        self, records: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        return [(200, {}) for _ in records]  # taken and forgotten, like every record here
+
     # the owner's views: a what-if shows nothing on the dashboard
     async def stats(self, period: str) -> Any:
         raise NotImplementedError("a what-if keeps no statistics")

@@ -24,6 +24,9 @@ async def stop_jobs(
     if job_id is None and not trader.jobs():
         outbox.send(chat_id, texts("stop.none"))
         return
+    if job_id is not None and job_id not in {job.job_id for job in trader.jobs()}:
+        outbox.send(chat_id, texts("job_not_found", job_id=job_id))
+        return
     what = texts("stop.what_all") if job_id is None else texts("stop.what_one", id=job_id)
     outbox.send(chat_id, texts("stop.started", what=what))
     outbox.send(chat_id, render_stopped(texts, await trader.stop(job_id)))

@@ -228,3 +228,64 @@ async def test_catalogue_payload_is_accepted_by_the_base(client: BaseClient) -> 
     assert (again.created, again.unchanged) == (0, 2)
     gz = await client.instrument_by_ticker("GZZ6")
     assert gz is not None and gz.kind == "future" and gz.basic_asset_size == Decimal(100)
+
+
+async def test_a_burst_of_journal_records_reaches_the_base_in_batches(
+    client: BaseClient, sber_id: int, tmp_path: Any
+) -> None:
+    """After an outage the journal holds hundreds of records: the recorder sends them in a few
+    requests (POST records/), every record counted once, even when a batch is sent twice."""
+    from bot.base_client import NewFill, NewOrder, OrderUpdate
+    from bot.engine.clock import SystemClock
+    from bot.engine.journal import Journal
+    from bot.engine.recorder import BaseRecorder
+    from tests.bot.engine.conftest import RecordingNotifier
+    from trademan.base.models import Fill, SellBuyTask
+
+    task = await client.create_sellbuy(
+        instrument_id=sber_id, direction="buy", amount=10_000, limit_price=None
+    )
+    requests: list[int] = []
+    real = client.record_batch
+
+    async def counted(records: Any) -> Any:
+        requests.append(len(records))
+        return await real(records)
+
+    client.record_batch = counted  # type: ignore[method-assign]
+    journal = Journal(tmp_path, fsync=False)
+    recorder = BaseRecorder(client, journal, RecordingNotifier(), SystemClock())
+    orders = 100  # 300 records: order, update, fill each
+    for n in range(orders):
+        cid = str(uuid.uuid4())
+        recorder.record_order(
+            NewOrder(
+                cid, sber_id, "buy", "limit", Decimal("100.00"), 1, "prepared", "sellbuy", task.id
+            )
+        )
+        recorder.update_order(OrderUpdate(cid, "filled", broker_order_id=f"B{n}", lots_executed=1))
+        recorder.record_fill(NewFill(cid, f"T{n}", 10, Decimal("100.00"), datetime.now(UTC)))
+    recorder.start()
+    await recorder.wait_flushed()
+    await recorder.close()
+    assert requests == [100, 100, 100]
+    assert await sync_to_async(Fill.objects.count)() == orders
+    stored = await sync_to_async(SellBuyTask.objects.get)(pk=task.id)
+    assert stored.executed == orders * 10
+    again = [
+        (kind, data)
+        for kind, data in [
+            (
+                "fill",
+                {
+                    "order": cid,
+                    "trade_id": f"T{orders - 1}",
+                    "quantity": 10,
+                    "price": "100.00",
+                    "executed_at": datetime.now(UTC).isoformat(),
+                },
+            )
+        ]
+    ]
+    assert (await real(again))[0][0] == 200  # the same trade again: recorded once
+    assert await sync_to_async(Fill.objects.count)() == orders

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from bot.engine.interface import ComponentHealth, Health, SellBuyOrder, UserError
 from tests.support.fake_telegram import OWNER, Harness, make_harness
 
@@ -82,7 +84,7 @@ async def test_tasks_lists_jobs_with_stop_buttons_that_work(tg: Harness) -> None
     await tg.send("/tasks")
     listing = tg.session.sent()[-1]
     assert (listing.text or "").startswith("Running tasks: 2")
-    assert "#1 sell/buy sell 100 SBER: [0/100]" in (listing.text or "")
+    assert "#1 sell 100 SBER: [0/100]" in (listing.text or "")
     assert listing.buttons() == [("Stop #1", "stop:1"), ("Stop #2", "stop:2")]
 
     await tg.press("stop:2", listing.result)
@@ -104,7 +106,7 @@ async def test_sell_by_amount_and_by_sum(tg: Harness) -> None:
     assert "Selling 100 SBER, not below 281.5…" in text
     assert "Buying SBER for 300,000.00 RUB…" in text
     assert "Started #1: sell 100 SBER, [0/100]." in text
-    assert "▶ #1 sell 100 SBER: started, 100 pcs." in text  # the engine's event
+    assert "▶ #1 sell 100 SBER: started, 100 pieces." in text  # the engine's event
 
 
 async def test_bad_arguments_get_one_line_with_the_syntax(tg: Harness) -> None:
@@ -125,7 +127,7 @@ async def test_bad_arguments_get_one_line_with_the_syntax(tg: Harness) -> None:
 async def test_engine_refusal_is_rendered_with_params(tg: Harness) -> None:
     tg.trader.fail["start_sellbuy"] = UserError("not_whole_lots", ticker="SBER", amount=15, lot=10)
     await tg.send("/sell 15 SBER")
-    assert tg.last() == "SBER: 15 pcs is not a whole number of lots (lot = 10)."
+    assert tg.last() == "SBER: 15 pieces is not a whole number of lots (lot = 10)."
 
 
 async def test_base_down_refuses_in_russian() -> None:
@@ -176,13 +178,28 @@ async def test_stop_all_one_unknown_and_none(tg: Harness) -> None:
     await tg.send("/stop")
     assert tg.last() == "No running tasks to stop."
     await tg.send("/sellbuy")
+    before = len(tg.session.texts(OWNER))
     await tg.send("/stop #7")
-    assert tg.last() == "No running task #7. /tasks lists them."
+    assert tg.session.texts(OWNER)[before:] == ["No running task #7. /tasks lists them."]
     await tg.send("/stop 1")
     assert "Stopped: 1.\n#1 sell 10 SBER: [0/10]" in tg.session.transcript()
     await tg.send("/stop")
-    assert [arg for name, arg in tg.trader.calls if name == "stop"] == ["7", "1", None]
+    assert [arg for name, arg in tg.trader.calls if name == "stop"] == ["1", None]
     assert tg.trader.running == []
+
+
+@pytest.mark.parametrize("argument", ["abc", "#abc", "all", "1 2", "$$"])
+async def test_stop_with_a_bad_id_answers_the_syntax_and_stops_nothing(
+    tg: Harness, argument: str
+) -> None:
+    await tg.send("/sell 10 SBER")
+    before = len(tg.session.texts(OWNER))
+    await tg.send(f"/stop {argument}")
+    assert tg.session.texts(OWNER)[before:] == [
+        "Usage: /stop to stop every task, or /stop ID — e.g. /stop 3"
+    ]
+    assert not [name for name, _ in tg.trader.calls if name == "stop"]
+    assert [job.job_id for job in tg.trader.running] == ["1"]
 
 
 async def test_progress_and_summary_arrive_as_events(tg: Harness) -> None:

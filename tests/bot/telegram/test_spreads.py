@@ -51,9 +51,9 @@ async def test_spreads_answers_at_once_then_lists_the_started_jobs(tg: Harness) 
     await tg.send("/spreads")
     text = tg.session.transcript()
     assert text.index("Starting every active spread…") < text.index("Started: 2.")
-    assert "Started #1: sell SRM6/SBER, [0/5]." in tg.replies()
-    assert "Started #2: buy SiH7/SiM7, [0/5]." in tg.replies()
-    assert "▶ #1 sell SRM6/SBER: started, 5 pcs." in tg.replies()
+    assert "Started #1: sell spread SRM6/SBER, [0/5]." in tg.replies()
+    assert "Started #2: buy spread SiH7/SiM7, [0/5]." in tg.replies()
+    assert "▶ #1 sell spread SRM6/SBER: started, 5 pieces." in tg.replies()
     assert [name for name, _ in tg.trader.calls] == ["start_spreads_all"]
 
 
@@ -138,7 +138,7 @@ async def test_sprices_says_when_trading_opens_and_why_a_spread_has_no_price(
     assert lines[3] == (
         "#103 SRH7/SBER sell: 1,234.50 RUB (target 1,200 ✓) · buy: not enough depth"
     )
-    assert lines[4] == "#104 SRH7/SBER: Broker: too many requests (80002)"
+    assert lines[4] == "#104 SRH7/SBER: Broker: the broker's request limit is exceeded (code 80002)"
 
 
 async def test_long_sprices_output_is_split_into_messages_within_the_limit(tg: Harness) -> None:
@@ -169,7 +169,7 @@ def test_a_finished_spread_shows_its_average_spread() -> None:
         "7", AT, "spread", "sell SRH7/SBER", "done", 5, 5, D(25400), average_spread=D("350")
     )
     assert render_event(Texts("en"), done) == (
-        "✅ #7 sell SRH7/SBER done: [5/5] avg 25,400, avg spread 350"
+        "✅ #7 sell spread SRH7/SBER done: [5/5] avg 25,400, avg spread 350"
     )
     left = ev.JobFinished(
         "7",
@@ -185,6 +185,6 @@ def test_a_finished_spread_shows_its_average_spread() -> None:
         D("349.5"),
     )
     assert render_event(Texts("en"), left) == (
-        "❌ #7 sell SRH7/SBER failed: [3/5] avg 25,400, avg spread 349.5 — SBER: the near leg is "
-        "left unhedged by 100 pcs. /spreads rebalances it first."
+        "❌ #7 sell spread SRH7/SBER failed: [3/5] avg 25,400, avg spread 349.5 — SBER: "
+        "the near leg is left unhedged by 100 pieces. /spreads rebalances it first."
     )

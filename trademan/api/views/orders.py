@@ -37,30 +37,8 @@ class OrderListView(generics.ListAPIView):
         "409 the same id with different content.",
     )
     def post(self, request: Request) -> Response:
-        serializer = OrderCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        order, created = record_order(
-            OrderRequest(
-                client_order_id=data["client_order_id"],
-                instrument_id=data["instrument"],
-                direction=data["direction"],
-                order_type=data["order_type"],
-                lots=data["lots"],
-                price=data.get("price"),
-                task_kind=data.get("task_kind"),
-                task_id=data.get("task_id"),
-                leg=data.get("leg"),
-                status=data["status"],
-                broker_order_id=data.get("broker_order_id"),
-                message=data.get("message", ""),
-                opposite_price=data.get("opposite_price"),
-            )
-        )
-        return Response(
-            OrderSerializer(order).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        body, code = create_order(request.data)
+        return Response(body, status=code)
 
 
 class OrderDetailView(APIView):
@@ -73,10 +51,8 @@ class OrderDetailView(APIView):
 
     @extend_schema(request=OrderUpdateSerializer, responses=OrderSerializer)
     def patch(self, request: Request, client_order_id: uuid.UUID) -> Response:
-        serializer = OrderUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = update_order(client_order_id, **serializer.validated_data)
-        return Response(OrderSerializer(order).data)
+        body, code = change_order(client_order_id, request.data)
+        return Response(body, status=code)
 
 
 def progress(task: SellBuyTask | Spread | None) -> dict[str, Any] | None:
@@ -117,21 +93,60 @@ class FillCreateView(APIView):
         "trade with other figures.",
     )
     def post(self, request: Request) -> Response:
-        serializer = FillCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            result = record_fill(
-                client_order_id=data["order"],
-                trade_id=data["trade_id"],
-                quantity=data["quantity"],
-                price=data["price"],
-                executed_at=data["executed_at"],
-            )
-        except NotFoundError as exc:
-            raise ValidationError({"order": [exc.message]}) from exc
-        body = {"fill": result.fill, "order": result.order, "progress": progress(result.task)}
-        return Response(
-            FillResultSerializer(body).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        body, code = create_fill(request.data)
+        return Response(body, status=code)
+
+
+# -- the writes, shared by the views above and the batch of records (views/records.py) --------
+
+
+def create_order(payload: Any) -> tuple[dict[str, Any], int]:
+    serializer = OrderCreateSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    order, created = record_order(
+        OrderRequest(
+            client_order_id=data["client_order_id"],
+            instrument_id=data["instrument"],
+            direction=data["direction"],
+            order_type=data["order_type"],
+            lots=data["lots"],
+            price=data.get("price"),
+            task_kind=data.get("task_kind"),
+            task_id=data.get("task_id"),
+            leg=data.get("leg"),
+            status=data["status"],
+            broker_order_id=data.get("broker_order_id"),
+            message=data.get("message", ""),
+            opposite_price=data.get("opposite_price"),
         )
+    )
+    return OrderSerializer(order).data, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+def change_order(client_order_id: uuid.UUID, payload: Any) -> tuple[dict[str, Any], int]:
+    serializer = OrderUpdateSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    order = update_order(client_order_id, **serializer.validated_data)
+    return OrderSerializer(order).data, status.HTTP_200_OK
+
+
+def create_fill(payload: Any) -> tuple[dict[str, Any], int]:
+    serializer = FillCreateSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    try:
+        result = record_fill(
+            client_order_id=data["order"],
+            trade_id=data["trade_id"],
+            quantity=data["quantity"],
+            price=data["price"],
+            executed_at=data["executed_at"],
+        )
+    except NotFoundError as exc:
+        raise ValidationError({"order": [exc.message]}) from exc
+    body = {"fill": result.fill, "order": result.order, "progress": progress(result.task)}
+    return (
+        FillResultSerializer(body).data,
+        status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+    )

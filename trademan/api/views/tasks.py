@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status
 from rest_framework.request import Request
@@ -57,10 +60,7 @@ class SellBuyDetailView(mixins.RetrieveModelMixin, generics.GenericAPIView):
     @extend_schema(request=ActiveSerializer, responses=SellBuyTaskSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         task = self.get_object()
-        serializer = ActiveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task_services.set_sellbuy_active(task, serializer.validated_data["active"])
-        return Response(SellBuyTaskSerializer(self.get_queryset().get(pk=task.pk)).data)
+        return Response(set_active("sellbuy", task.pk, request.data)[0])
 
 
 class SpreadListView(generics.ListAPIView):
@@ -83,7 +83,18 @@ class SpreadDetailView(mixins.RetrieveModelMixin, generics.GenericAPIView):
     @extend_schema(request=ActiveSerializer, responses=SpreadSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         spread = self.get_object()
-        serializer = ActiveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task_services.set_spread_active(spread, serializer.validated_data["active"])
-        return Response(SpreadSerializer(self.get_queryset().get(pk=spread.pk)).data)
+        return Response(set_active("spread", spread.pk, request.data)[0])
+
+
+def set_active(kind: str, task_id: int, payload: Any) -> tuple[dict[str, Any], int]:
+    """Switch a sell/buy task or a spread on or off (shared with the batch of records)."""
+    serializer = ActiveSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    active = serializer.validated_data["active"]
+    if kind == "sellbuy":
+        task = get_object_or_404(selectors.sellbuy_tasks(), pk=task_id)
+        task_services.set_sellbuy_active(task, active)
+        return SellBuyTaskSerializer(selectors.sellbuy_tasks().get(pk=task_id)).data, 200
+    spread = get_object_or_404(selectors.spreads(), pk=task_id)
+    task_services.set_spread_active(spread, active)
+    return SpreadSerializer(selectors.spreads().get(pk=task_id)).data, 200

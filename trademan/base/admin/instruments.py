@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from trademan.base.admin.display import DECIMAL_WIDGETS, number
 from trademan.base.models import Instrument
 
 
@@ -13,7 +15,7 @@ class InstrumentAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "lot",
-        "min_price_increment",
+        "increment_shown",
         "basic_asset",
         "expiration",
         "api_trade_available",
@@ -33,3 +35,8 @@ class InstrumentAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     ordering = ("ticker", "class_code")
     list_per_page = 100
+    formfield_overrides = DECIMAL_WIDGETS
+
+    @admin.display(description=_("min price increment"), ordering="min_price_increment")
+    def increment_shown(self, instrument: Instrument) -> str:
+        return number(instrument.min_price_increment)

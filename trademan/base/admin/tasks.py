@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from trademan.base.admin.display import DECIMAL_WIDGETS, number, price, roubles
 from trademan.base.admin.forms import SellBuyTaskForm, SpreadForm
 from trademan.base.admin.orders import (
     SellBuyFillInline,
@@ -19,7 +20,6 @@ from trademan.base.admin.orders import (
 )
 from trademan.base.models import SellBuyTask, Spread
 from trademan.base.services import tasks as services
-from trademan.base.services.rules import fmt
 
 T = TypeVar("T", SellBuyTask, Spread)
 
@@ -49,10 +49,6 @@ def _set_active(
         modeladmin.message_user(request, line, messages.ERROR)
 
 
-def _money(value: Any) -> str:
-    return "-" if value is None else fmt(value)
-
-
 @admin.register(SellBuyTask)
 class SellBuyTaskAdmin(admin.ModelAdmin):
     form = SellBuyTaskForm
@@ -62,15 +58,21 @@ class SellBuyTaskAdmin(admin.ModelAdmin):
         "direction",
         "progress",
         "average",
-        "limit_price",
+        "limit_shown",
         "active",
         "created_at",
     )
     list_filter = ("active", "direction", "covered")
+    formfield_overrides = DECIMAL_WIDGETS
     search_fields = ("instrument__ticker", "instrument__name")
     list_select_related = ("instrument",)
     autocomplete_fields = ("instrument",)
-    readonly_fields = ("progress", "average", "created_at", "updated_at")
+    readonly_fields = (
+        "progress",
+        "average",
+        "created_at",
+        "updated_at",
+    )
     inlines = (SellBuyOrderInline, SellBuyFillInline)
     actions = ("activate", "deactivate")
 
@@ -80,7 +82,11 @@ class SellBuyTaskAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("average price"))
     def average(self, task: SellBuyTask) -> str:
-        return _money(task.average_price)
+        return price(task.average_price, task.instrument if task.instrument_id else None)
+
+    @admin.display(description=_("limit price"), ordering="limit_price")
+    def limit_shown(self, task: SellBuyTask) -> str:
+        return price(task.limit_price, task.instrument)
 
     @admin.action(description=_("Activate selected tasks"))
     def activate(self, request: HttpRequest, queryset: QuerySet[SellBuyTask]) -> None:
@@ -99,17 +105,16 @@ class SpreadAdmin(admin.ModelAdmin):
     form = SpreadForm
     list_display = (
         "id",
-        "far",
-        "near",
+        "pair",
         "direction",
         "ratio_display",
-        "far_progress",
-        "near_progress",
+        "progress",
         "average_spread_display",
-        "target_price",
+        "target_shown",
         "active",
     )
     list_filter = ("active", "direction")
+    formfield_overrides = DECIMAL_WIDGETS
     search_fields = ("far__ticker", "near__ticker", "far__basic_asset")
     list_select_related = ("far", "near")
     autocomplete_fields = ("far", "near")
@@ -126,9 +131,17 @@ class SpreadAdmin(admin.ModelAdmin):
     inlines = (SpreadOrderInline, SpreadFillInline)
     actions = ("activate", "deactivate")
 
+    @admin.display(description=_("far / near"), ordering="far__ticker")
+    def pair(self, spread: Spread) -> str:
+        return f"{spread.far.ticker} / {spread.near.ticker}"
+
+    @admin.display(description=_("executed / amount, far · near"))
+    def progress(self, spread: Spread) -> str:
+        return f"{self.far_progress(spread)} · {self.near_progress(spread)}"
+
     @admin.display(description=_("ratio"))
     def ratio_display(self, spread: Spread) -> str:
-        return _money(spread.ratio) if spread.pk else "-"
+        return number(spread.ratio) if spread.pk and spread.ratio is not None else "-"
 
     @admin.display(description=_("far executed / amount"))
     def far_progress(self, spread: Spread) -> str:
@@ -142,15 +155,19 @@ class SpreadAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("far average"))
     def far_average_display(self, spread: Spread) -> str:
-        return _money(spread.far_average)
+        return price(spread.far_average, spread.far if spread.far_id else None)
 
     @admin.display(description=_("near average"))
     def near_average_display(self, spread: Spread) -> str:
-        return _money(spread.near_average)
+        return price(spread.near_average, spread.near if spread.near_id else None)
 
     @admin.display(description=_("average spread"))
     def average_spread_display(self, spread: Spread) -> str:
-        return _money(spread.average_spread) if spread.pk else "-"
+        return roubles(spread.average_spread) if spread.pk else "-"
+
+    @admin.display(description=_("target spread, RUB per far piece"), ordering="target_price")
+    def target_shown(self, spread: Spread) -> str:
+        return roubles(spread.target_price)
 
     @admin.action(description=_("Activate selected spreads"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Spread]) -> None:

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from trademan.base.admin.display import DECIMAL_WIDGETS
 from trademan.base.admin.forms import TradingSettingsForm
 from trademan.base.models import TradingSettings
 from trademan.base.services.trading_settings import get_trading_settings, save_trading_settings
@@ -16,6 +17,7 @@ class TradingSettingsAdmin(admin.ModelAdmin):
     """One record: the list goes straight to its form."""
 
     form = TradingSettingsForm
+    formfield_overrides = DECIMAL_WIDGETS
     readonly_fields = ("updated_at",)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:

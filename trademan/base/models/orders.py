@@ -91,7 +91,10 @@ class Order(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.client_order_id} {self.direction} {self.lots} ({self.status})"
+        return (
+            f"{self.client_order_id} {self.get_direction_display()} {self.lots} "
+            f"({self.get_status_display()})"
+        )
 
     @property
     def task_kind(self) -> str | None:
@@ -160,4 +163,4 @@ class Fill(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.trade_id}: {self.quantity} @ {self.price}"
+        return f"{self.trade_id}: {self.quantity} @ {self.price.normalize():f}"

@@ -38,4 +38,7 @@ class StashedStopOrder(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.instrument.ticker} {self.direction} {self.lots} @ {self.stop_price}"
+        return (
+            f"{self.instrument.ticker} {self.get_direction_display()} {self.lots} "
+            f"@ {self.stop_price.normalize():f}"
+        )

@@ -62,7 +62,7 @@ class SellBuyTask(models.Model):
 
     def __str__(self) -> str:
         ticker = self.instrument.ticker if self.instrument_id else "?"
-        return f"#{self.pk} {self.direction} {self.amount} {ticker}"
+        return f"#{self.pk} {self.get_direction_display()} {self.amount} {ticker}"
 
     @property
     def average_price(self) -> Decimal | None:
@@ -124,7 +124,7 @@ class Spread(models.Model):
     def __str__(self) -> str:
         far = self.far.ticker if self.far_id else "?"
         near = self.near.ticker if self.near_id else "?"
-        return f"#{self.pk} {self.direction} {self.amount} {far}/{near}"
+        return f"#{self.pk} {self.get_direction_display()} {self.amount} {far}/{near}"
 
     @property
     def ratio(self) -> Decimal | None:
