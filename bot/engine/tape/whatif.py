@@ -48,6 +48,7 @@ from bot.base_client.types import (
 )
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
+from bot.broker.types import OrderBook, PriceLevel
 from bot.engine import events
 from bot.engine.context import EngineContext
 from bot.engine.jobs import JobRegistry
@@ -59,7 +60,9 @@ from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sessions import SessionCalendar
 from bot.engine.spreads import job as spread_job
-from bot.engine.spreads.legs import SpreadTuning, spread_title
+from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_title
+from bot.engine.spreads.machine import SpreadConfig
+from bot.engine.spreads.maths import LegName, SpreadError, max_far_lots, passive_price
 from bot.engine.tape import format as fmt
 from bot.engine.tinvest_port import TInvestPort
 
@@ -315,23 +318,80 @@ def select_days(folder: Path, days: int) -> list[Path]:
     return files[-max(days, 1) :] if files else []
 
 
-def leg_times(files: list[Path], spread: Spread) -> tuple[list[datetime], dict[str, int]]:
-    """The moments the legs' books or prices changed, sorted, and the events per leg ticker."""
-    wanted = {
-        (spread.far.ticker, spread.far.class_code): spread.far.ticker,
-        (spread.near.ticker, spread.near.class_code): spread.near.ticker,
+@dataclass
+class LegTimeline:
+    """The moments the legs' books or prices changed (sorted), the events per leg ticker, and
+    at which moments the recorded books would make the job want a far order (the job's own
+    maths: one far lot at the passive price meets the target)."""
+
+    moments: list[datetime]
+    counts: dict[str, int]
+    tradable: list[bool]
+
+    def next_tradable(self, index: int) -> int:
+        """The first index from `index` on where the job could trade (len when none)."""
+        while index < len(self.moments) and not self.tradable[index]:
+            index += 1
+        return index
+
+
+def _book(event: fmt.TapeEvent) -> OrderBook:
+    return OrderBook(
+        instrument_uid=event.uid,
+        figi=event.figi,
+        depth=len(event.bids),
+        bids=tuple(PriceLevel(p, q) for p, q in event.bids),
+        asks=tuple(PriceLevel(p, q) for p, q in event.asks),
+    )
+
+
+def scan(files: list[Path], spread: Spread) -> LegTimeline:
+    """Read the legs' events of the recording (`spread.target_price` is the target tried)."""
+    legs: dict[tuple[str, str], LegName] = {
+        (spread.far.ticker, spread.far.class_code): "far",
+        (spread.near.ticker, spread.near.class_code): "near",
     }
-    by_uid = {spread.far.uid: spread.far.ticker, spread.near.uid: spread.near.ticker}
+    by_uid: dict[str, LegName] = {spread.far.uid: "far", spread.near.uid: "near"}
     counts = {spread.far.ticker: 0, spread.near.ticker: 0}
-    moments: set[datetime] = set()
+    found: list[tuple[datetime, LegName, fmt.TapeEvent]] = []
     for path in files:
         for event in fmt.read_file(path):
-            ticker = wanted.get((event.ticker, event.class_code)) or by_uid.get(event.uid)
-            if ticker is None:
+            leg = legs.get((event.ticker, event.class_code)) or by_uid.get(event.uid)
+            if leg is None:
                 continue
-            counts[ticker] += 1
-            moments.add(event.exchange_time or event.receive_time)
-    return sorted(moments), counts
+            counts[spread.far.ticker if leg == "far" else spread.near.ticker] += 1
+            found.append((event.exchange_time or event.receive_time, leg, event))
+    found.sort(key=lambda item: item[0])
+    try:
+        config = spread_config(spread)
+    except SpreadError:
+        config = None
+    books: dict[LegName, OrderBook | None] = {"far": None, "near": None}
+    moments: list[datetime] = []
+    tradable: list[bool] = []
+    for index, (moment, leg, event) in enumerate(found):
+        if event.kind == "book":
+            books[leg] = _book(event)
+        if index + 1 < len(found) and found[index + 1][0] == moment:
+            continue  # the books as they stand once every event of this moment is in
+        moments.append(moment)
+        tradable.append(_could_trade(config, books["far"], books["near"]))
+    return LegTimeline(moments, counts, tradable)
+
+
+def _could_trade(
+    config: SpreadConfig | None, far: OrderBook | None, near: OrderBook | None
+) -> bool:
+    if config is None or far is None or near is None:
+        return True  # cannot tell: never skip
+    side = far.asks if config.far_direction == "sell" else far.bids
+    price = passive_price(side)
+    if price is None:
+        return False
+    lots, _ = max_far_lots(
+        config.direction, config.far, config.near, config.ratio, far, near, config.target, 1, price
+    )
+    return lots > 0
 
 
 # ---------------------------------------------------------------------------- the simulator
@@ -411,10 +471,6 @@ async def run_whatif(
 ) -> WhatIfResult:
     """Spread `spread` with `target` over the recorded `files` (day files of the tape)."""
     started = time.perf_counter()
-    moments, counts = leg_times(files, spread)
-    for ticker, count in counts.items():
-        if not count:
-            raise WhatIfError("tape.whatif_no_recording", ticker=ticker)
     trial = replace(
         spread,
         target_price=target,
@@ -426,6 +482,11 @@ async def run_whatif(
         average_spread=None,
         open_orders=(),
     )
+    timeline = await asyncio.to_thread(scan, files, trial)
+    for ticker, count in timeline.counts.items():
+        if not count:
+            raise WhatIfError("tape.whatif_no_recording", ticker=ticker)
+    moments = timeline.moments
     result = WhatIfResult(
         spread_id=spread.id,
         title=spread_title(trial),
@@ -435,10 +496,10 @@ async def run_whatif(
         days=[fmt.day_of(p) for p in files],
         start=moments[0],
         end=moments[-1],
-        leg_events=sum(counts.values()),
+        leg_events=sum(timeline.counts.values()),
     )
     async with replaying_simulator(files) as url:
-        await _drive(url, trial, settings, moments, result, tuning or SpreadTuning())
+        await _drive(url, trial, settings, timeline, result, tuning or SpreadTuning())
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -447,10 +508,11 @@ async def _drive(
     url: str,
     spread: Spread,
     settings: TradingSettings,
-    moments: list[datetime],
+    timeline: LegTimeline,
     result: WhatIfResult,
     tuning: SpreadTuning,
 ) -> None:
+    moments = timeline.moments
     transport = _CountingTransport()
     config = BrokerConfig(
         token=TOKEN,
@@ -500,6 +562,10 @@ async def _drive(
                 upcoming += 1
             if upcoming >= len(moments):
                 break  # the recording is over
+            if runs and _idle(runs[0]):
+                # nothing open and nothing to hedge: until the recorded books would let the job
+                # trade, its polls and timers change nothing — go straight there
+                upcoming = min(timeline.next_tradable(upcoming), len(moments) - 1)
             deadline = clock.next_deadline()
             target = moments[upcoming] if deadline is None else max(deadline, moments[upcoming])
             await _move(control, clock, target, runs)
@@ -524,6 +590,17 @@ async def _drive(
         await control.aclose()
         await client.close()
     _collect(notifier.events, result)
+
+
+def _idle(run: spread_job.SpreadRun) -> bool:
+    machine = run.machine
+    return (
+        machine is not None
+        and machine.finished is None
+        and not machine.open_orders()
+        and machine.unhedged_pieces() == 0
+        and not run.job.stopping
+    )
 
 
 async def _move(
