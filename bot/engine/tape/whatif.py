@@ -48,7 +48,7 @@ from bot.base_client.types import (
 )
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
-from bot.broker.types import OrderBook, PriceLevel
+from bot.broker.types import OrderBook, PostOrderResult, PriceLevel
 from bot.engine import events
 from bot.engine.context import EngineContext
 from bot.engine.jobs import JobRegistry
@@ -72,6 +72,9 @@ ACCOUNT = "whatif-account"
 TOKEN = "whatif"  # the child simulator's own token, not a secret
 MONEY = "1000000000000"  # funds never limit a what-if
 START_TIMEOUT = 60.0
+# requests in a row without the clock moving before the driver moves it anyway (as real time
+# would pass): a job that keeps sending orders never stalls the replay
+SETTLE_ROUNDS = 1000
 # after the last recorded change the job is stopped; it gets this many timer steps to leave
 STOP_STEPS = 2000
 
@@ -194,24 +197,66 @@ class _CountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class _PollingPort(TInvestPort):
-    """The broker port without streams: books and order states are asked, so every exchange
-    between the job and the simulator is a request the driver can wait for."""
+class _ReplayPort(TInvestPort):
+    """The broker port of a what-if. Its book "stream" behaves like the broker's (a new book
+    when the market moved or the job's own orders changed it) but every book is a request, so
+    the driver can wait for each one: the driver says when the clock moved, the port itself
+    when an order was placed or cancelled. Order states are asked (the driver tells the job at
+    once about the orders a clock move changed)."""
+
+    def __init__(self, client: TInvestClient) -> None:
+        super().__init__(client)
+        self._dirty: dict[str, asyncio.Event] = {}
+
+    def touch(self, instrument_id: str | None = None) -> None:
+        """The book of `instrument_id` (of every instrument when None) may have changed."""
+        for ident, event in self._dirty.items():
+            if instrument_id is None or ident == instrument_id:
+                event.set()
 
     @property
     def has_book_stream(self) -> bool:
-        return False
+        return True
+
+    async def order_book_stream(
+        self, instrument_id: str, depth: int = 10
+    ) -> AsyncIterator[OrderBook]:
+        event = self._dirty.setdefault(instrument_id, asyncio.Event())
+        event.set()
+        while True:
+            await event.wait()
+            event.clear()
+            yield await self.order_book(instrument_id, depth)
 
     @property
     def has_order_stream(self) -> bool:
         return False
 
+    async def post_limit_order(self, **kwargs: Any) -> PostOrderResult:
+        try:
+            return await super().post_limit_order(**kwargs)
+        finally:
+            self.touch(kwargs["instrument_id"])
+
+    async def cancel_order(self, *, account_id: str, order_id: str) -> None:
+        try:
+            await super().cancel_order(account_id=account_id, order_id=order_id)
+        finally:
+            self.touch()
+
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        try:
+            await super().cancel_order_by_request_id(account_id=account_id, request_id=request_id)
+        finally:
+            self.touch()
+
 
 async def settle(transport: _CountingTransport) -> None:
     """Return when every task only waits for the virtual clock (nothing runnable, no request in
     flight)."""
-    quiet = 0
-    while quiet < 3:
+    quiet = rounds = 0
+    while quiet < 3 and rounds < SETTLE_ROUNDS:
+        rounds += 1
         for _ in range(30):
             await asyncio.sleep(0)
         if transport.inflight:
@@ -525,7 +570,7 @@ async def _drive(
     clock = VirtualClock(moments[0])
     client = TInvestClient(config, http_transport=transport)
     control = httpx.AsyncClient(base_url=f"{url}/control", timeout=30.0)
-    port = _PollingPort(client)
+    port = _ReplayPort(client)
     notifier = _Collector()
     options = EngineOptions(catalogue_refresh_at=None, journal_fsync=False)
     base = _MemoryBase(spread, settings)
@@ -547,7 +592,7 @@ async def _drive(
     registry = JobRegistry(stop_timeout=options.stop_timeout)
     runs: list[spread_job.SpreadRun] = []
     try:
-        await _move(control, clock, moments[0], runs)
+        await _move(control, clock, moments[0], runs, port)
         recorder.start()
         job = spread_job.start_spread(
             registry, ctx, spread, settings, tuning=tuning, on_run=runs.append
@@ -568,7 +613,7 @@ async def _drive(
                 upcoming = min(timeline.next_tradable(upcoming), len(moments) - 1)
             deadline = clock.next_deadline()
             target = moments[upcoming] if deadline is None else max(deadline, moments[upcoming])
-            await _move(control, clock, target, runs)
+            await _move(control, clock, target, runs, port)
             result.steps += 1
         job.stop_requested.set()
         for _ in range(STOP_STEPS):
@@ -578,7 +623,7 @@ async def _drive(
             deadline = clock.next_deadline()
             if deadline is None:
                 break
-            await _move(control, clock, deadline, runs)
+            await _move(control, clock, deadline, runs, port)
         if not job.task.done():
             job.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -608,6 +653,7 @@ async def _move(
     clock: VirtualClock,
     moment: datetime,
     runs: list[spread_job.SpreadRun],
+    port: _ReplayPort,
 ) -> None:
     """Both clocks to `moment`: the simulator applies the recording up to it (resting orders
     meet each book), the engine's timers due by then fire, and the job hears at once about the
@@ -615,6 +661,7 @@ async def _move(
     response = await control.post("/replay", json={"until": moment.isoformat()})
     response.raise_for_status()
     clock.advance(moment)
+    port.touch()
     for request_id in response.json().get("ordersChanged", []):
         for run in runs:
             run.order_event(request_id)
