@@ -34,6 +34,7 @@ from tests.support import tape_scenario as scenario
 WRITER_EVENTS = 100_000
 DAY_START = datetime(2026, 3, 11, 7, 0, tzinfo=UTC)  # 10:00 Moscow
 DAY_SECONDS = 8 * 3600 + 45 * 60
+BUSY_SECONDS = 900
 
 
 def _book(rng: random.Random, uid: str, mid: Decimal, tick: Decimal, at: datetime) -> OrderBook:
@@ -84,30 +85,27 @@ def bench_writer() -> None:
     print(f"  on disk: {size / WRITER_EVENTS:.1f} bytes per event")
 
 
-def _synthetic_day(folder: Path) -> int:
-    """Both legs change every second for a trading day; the spread wanders around 560."""
+def _synthetic_day(folder: Path, seconds: int, basis: int = 560) -> int:
+    """Both legs change every second; the spread (far ask - 100 x SBER ask) wanders around
+    `basis` within +-80."""
     rng = random.Random(3)
     spread = scenario.spread()
     far, near = spread.far, spread.near
     writer = TapeWriter(folder, TapeOptions(queue_size=200_000), fsync=False)
     near_mid = Decimal("250.00")
-    basis = 560
+    low, high = basis - 80, basis + 80
     count = 0
-    for second in range(DAY_SECONDS):
+    for second in range(seconds):
         at = DAY_START + timedelta(seconds=second)
         near_mid += rng.choice((-1, 0, 0, 1)) * Decimal("0.01")
-        basis = max(480, min(640, basis + rng.choice((-2, -1, 0, 1, 2))))
+        basis = max(low, min(high, basis + rng.choice((-2, -1, 0, 1, 2))))
         far_mid = near_mid * 100 + basis
         for inst, mid, tick in ((near, near_mid, Decimal("0.01")), (far, far_mid, Decimal(1))):
             book = _book(rng, inst.uid, mid, tick, at)
-            book = OrderBook(
-                **{
-                    **{s: getattr(book, s) for s in OrderBook.__slots__},
-                    "ticker": inst.ticker,
-                    "class_code": inst.class_code,
-                }
+            fields = {name: getattr(book, name) for name in OrderBook.__slots__}
+            writer.put(
+                OrderBook(**{**fields, "ticker": inst.ticker, "class_code": inst.class_code})
             )
-            writer.put(book)
             count += 1
         if second % 600 == 0:
             writer.flush()
@@ -115,17 +113,29 @@ def _synthetic_day(folder: Path) -> int:
     return count
 
 
-async def bench_whatif() -> None:
+async def _whatif(seconds: int, target: int, amount: int) -> tuple[float, int, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        events = await asyncio.to_thread(_synthetic_day, Path(tmp))
+        events = await asyncio.to_thread(_synthetic_day, Path(tmp), seconds)
         files = fmt.day_files(Path(tmp))
-        spread = scenario.spread(target="630", amount=1000)
-        result = await run_whatif(spread, Decimal(630), TradingSettings(), files)
+        spread = scenario.spread(target=str(target), amount=amount)
+        result = await run_whatif(spread, Decimal(target), TradingSettings(), files)
+    return result.wall_seconds, result.steps, events, result.filled
+
+
+async def bench_whatif() -> None:
     hours = DAY_SECONDS / 3600
-    print(f"/whatif over one recorded day ({hours:.2f} h, {events} book events of the legs):")
+    wall, steps, events, filled = await _whatif(DAY_SECONDS, 640, 1000)
+    print(f"/whatif, a quiet day ({hours:.2f} h, {events} book events of the legs, the target")
+    print("  640 met only at moments; the replay jumps to them):")
+    print(f"  wall time {wall:.1f} s per recorded day ({steps} clock steps; filled {filled} pcs)")
+    wall, steps, events, filled = await _whatif(BUSY_SECONDS, 560, 100_000)
+    per_hour = wall * 3600 / BUSY_SECONDS
+    print(f"/whatif, a busy stretch ({BUSY_SECONDS} s, {events} events, target 560 met about half")
+    print("  the time, so a far order is live most of it: one clock step per recorded second):")
     print(
-        f"  wall time {result.wall_seconds:.1f} s per recorded day "
-        f"({result.steps} clock steps; filled {result.filled}/{result.amount} pcs)"
+        f"  wall time {wall:.1f} s = {per_hour:.0f} s per recorded hour, "
+        f"{per_hour * hours / 60:.1f} min for a whole day like it "
+        f"({steps} steps, {1000 * wall / max(steps, 1):.1f} ms per step; filled {filled} pcs)"
     )
 
 

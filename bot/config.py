@@ -53,9 +53,16 @@ class BotConfig(BaseSettings):
     bot_state_dir: Path = Path("var/bot")
     # the market recorder (bot/engine/tape): on/off, book levels kept, size cap, retention
     tape_enabled: bool = True
-    tape_depth: Literal[1, 10, 20, 30, 40, 50] = 10
+    tape_depth: int = 10
     tape_max_mb: int = Field(default=500, ge=1)
     tape_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("tape_depth")
+    @classmethod
+    def _book_depth(cls, value: int) -> int:
+        if value not in (1, 10, 20, 30, 40, 50):
+            raise ValueError("the order-book depth must be 1, 10, 20, 30, 40 or 50")
+        return value
 
     @field_validator("telegram_owner_ids", mode="before")
     @classmethod
