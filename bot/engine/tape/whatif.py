@@ -76,7 +76,7 @@ START_TIMEOUT = 60.0
 # would pass): a job that keeps sending orders never stalls the replay
 SETTLE_ROUNDS = 1000
 # after the last recorded change the job is stopped; it gets this many timer steps to leave
-STOP_STEPS = 2000
+STOP_STEPS = 200
 
 
 class WhatIfError(Exception):
