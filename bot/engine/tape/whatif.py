@@ -170,11 +170,13 @@ class VirtualClock:
 
 
 class _CountingTransport(httpx.AsyncBaseTransport):
-    """Counts the requests in flight, so the driver knows when the engine only waits."""
+    """Counts the requests in flight, so the driver knows when the engine only waits, and sends
+    them one at a time."""
 
     def __init__(self) -> None:
         self._inner = httpx.AsyncHTTPTransport()
         self.inflight = 0
+        self._one = asyncio.Lock()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -182,8 +184,11 @@ class _CountingTransport(httpx.AsyncBaseTransport):
         self.inflight += 1
         self._idle.clear()
         try:
-            response = await self._inner.handle_async_request(request)
-            await response.aread()
+            # one request at a time, answered in the order sent: the job then sees the same
+            # answers in the same order at every run (the simulator serves one at a time anyway)
+            async with self._one:
+                response = await self._inner.handle_async_request(request)
+                await response.aread()
             return response
         finally:
             self.inflight -= 1
