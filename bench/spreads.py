@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -52,6 +53,7 @@ from bot.engine.spreads.job import start_spread
 from bot.engine.spreads.legs import SpreadTuning, leg_spec
 from bot.engine.spreads.maths import spread_price
 from bot.engine.spreads.order_events import OrderEventRouter
+from bot.engine.tape.policy import TapeOptions
 from bot.engine.tinvest_port import TInvestPort
 from bot.engine.trader import Engine
 
@@ -304,7 +306,15 @@ MODES = {
 }
 
 
-async def run_mode(url: str, mode: str) -> None:
+async def run_mode(
+    url: str,
+    mode: str,
+    *,
+    tape: TapeOptions | None = None,
+    state_dir: Path | None = None,
+    label: str = "",
+) -> dict[str, list[float]]:
+    """One run; `tape`/`state_dir` switch the market recorder on (bench/recorder.py)."""
     config = replace(
         BrokerConfig.simulator(token=TOKEN, account_id=ACCOUNT),
         rest_url=f"{url}/rest",
@@ -316,9 +326,21 @@ async def run_mode(url: str, mode: str) -> None:
     port = TimedPort(client, transport, stream=mode == "stream")
     bare = BareBooks(config.ws_url, TOKEN)
     options = EngineOptions(
-        poll_interval=POLL_INTERVAL, catalogue_refresh_at=None, stop_timeout=5.0
+        poll_interval=POLL_INTERVAL,
+        catalogue_refresh_at=None,
+        stop_timeout=5.0,
+        journal_fsync=state_dir is None,
     )
-    engine = Engine(port, NullBase(), _Silent(), account_id=ACCOUNT, mode="paper", options=options)
+    engine = Engine(
+        port,
+        NullBase(),
+        _Silent(),
+        account_id=ACCOUNT,
+        mode="paper",
+        options=options,
+        state_dir=state_dir,
+        tape=tape or TapeOptions(enabled=False),
+    )
     tuning = SpreadTuning(tick_interval=0.2)
     router = OrderEventRouter()
     follow = asyncio.create_task(router.run(lambda: client.order_state_stream(ACCOUNT)))
@@ -431,10 +453,11 @@ async def run_mode(url: str, mode: str) -> None:
         await client.close()
         await bare.close()
 
-    print(f"{len(pairs)} spreads; {MODES[mode]}; books updated at {rate:.0f}/s")
+    print(f"{len(pairs)} spreads; {MODES[mode]}{label}; books updated at {rate:.0f}/s")
     print(figures("executable -> far order out", executable, executable_floor, len(pairs)))
     print(figures("far fill   -> hedge out    ", hedge, hedge_floor, len(pairs)))
     print(f"  bot CPU: {cpu:.2f} s over {wall:.1f} s = {100 * cpu / wall:.0f} % of one core")
+    return {"executable": executable, "hedge": hedge, "cpu": [cpu], "wall": [wall]}
 
 
 async def _until(condition: Any, seconds: float) -> None:

@@ -55,11 +55,18 @@ class BotConfig(BaseSettings):
     bot_state_dir: Path = Path("var/bot")
     # the market recorder (bot/engine/tape): on/off, book levels kept, size cap, retention
     tape_enabled: bool = True
-    tape_depth: Literal[1, 10, 20, 30, 40, 50] = 10
+    tape_depth: int = 10
     tape_max_mb: int = Field(default=500, ge=1)
     tape_retention_days: int = Field(default=30, ge=1)
     # the dashboard feed: seconds between portfolio snapshots sent to the Base (0 = never)
     views_snapshot_seconds: float = Field(default=60.0, ge=0)
+
+    @field_validator("tape_depth")
+    @classmethod
+    def _book_depth(cls, value: int) -> int:
+        if value not in (1, 10, 20, 30, 40, 50):
+            raise ValueError("the order-book depth must be 1, 10, 20, 30, 40 or 50")
+        return value
 
     @field_validator("telegram_owner_ids", "telegram_chat_ids", mode="before")
     @classmethod

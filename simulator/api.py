@@ -357,7 +357,7 @@ def get_order_book(api: BrokerApi, f: Fields, tid: str) -> dict[str, Any]:
     if depth not in ALLOWED_DEPTHS:
         raise ApiError(30032)
     inst = api.ex.instrument(f.instrument_id())
-    return ser.order_book(api.ex.market.quote(inst), depth)
+    return ser.order_book(api.ex.market.quote(inst), depth, api.ex.displayed_book(inst))
 
 
 @method("MarketDataService", "GetTradingStatus")

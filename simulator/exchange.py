@@ -20,7 +20,7 @@ from simulator.clock import SimClock
 from simulator.config import SimConfig
 from simulator.errors import ApiError
 from simulator.instruments import Catalogue, Instrument
-from simulator.market import Level, Market, price_limits
+from simulator.market import Book, Level, Market, price_limits
 from simulator.orders import (
     BUY,
     CANCELLED,
@@ -49,6 +49,22 @@ from simulator.sessions import MOSCOW, Calendar, SessionMode, accepts, is_open
 
 if TYPE_CHECKING:
     from simulator.replay import Replay
+
+
+def with_orders(book: Book, orders: list[Order]) -> Book:
+    """`book` with these resting limit orders added at their prices."""
+    bids = {lv.price: lv.quantity for lv in book.bids}
+    asks = {lv.price: lv.quantity for lv in book.asks}
+    for order in orders:
+        side = bids if order.buy else asks
+        assert order.price is not None
+        side[order.price] = side.get(order.price, 0) + order.lots_left
+    return Book(
+        [Level(p, q) for p, q in sorted(bids.items(), key=lambda kv: -kv[0])],
+        [Level(p, q) for p, q in sorted(asks.items())],
+        book.time,
+    )
+
 
 ID_NAMESPACE = uuid.UUID("0d3f2f8e-7a55-4b1e-8a51-9f0e3c6d2b11")
 
@@ -539,6 +555,20 @@ class Exchange:
                 self._order_changed(order)
         if self.replay is not None:
             self.replay.apply_until(self, now)
+
+    def displayed_book(self, inst: Instrument) -> Book | None:
+        """The book shown for a replayed instrument: the recorded one with the resting limit
+        orders of the accounts added, as an exchange shows them (None: the market's own)."""
+        if self.replay is None or inst.uid not in self.market.replayed:
+            return None
+        return with_orders(self.market.quote(inst).book, self.active_on(inst))
+
+    def active_on(self, inst: Instrument) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.active and o.instrument.uid == inst.uid and o.price is not None
+        ]
 
     def replayed_change(self, instruments: list[Instrument], market_traded: bool) -> None:
         """A replayed book or trade: resting orders and stops react, streams are told."""

@@ -113,7 +113,8 @@ class StreamHub:
     # ---- messages -------------------------------------------------------------------------
 
     def _book(self, inst: Instrument, depth: int) -> dict[str, Any]:
-        full = ser.order_book(self.exchange.market.quote(inst), depth)
+        quote = self.exchange.market.quote(inst)
+        full = ser.order_book(quote, depth, self.exchange.displayed_book(inst))
         return {
             "figi": inst.figi,
             "depth": depth,

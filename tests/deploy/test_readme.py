@@ -32,7 +32,7 @@ def test_the_table_lists_every_command_of_the_spec_once() -> None:
     expected = {
         *("help", "health", "test", "tasks", "stop", "update", "sellbuy", "sell", "buy"),
         *("dump", "spreads", "sprices", "stops", "shorts", "nuke", "cancel", "stash"),
-        *("restore", "scan", "dscan"),
+        *("restore", "scan", "dscan", "whatif"),
         *("portfolio", "orders", "stats", "chart"),
     }
     assert sorted(listed) == sorted(expected)

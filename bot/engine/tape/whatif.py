@@ -48,6 +48,7 @@ from bot.base_client.types import (
 )
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
+from bot.broker.types import OrderBook, PostOrderResult, PriceLevel
 from bot.engine import events
 from bot.engine.context import EngineContext
 from bot.engine.jobs import JobRegistry
@@ -59,7 +60,9 @@ from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sessions import SessionCalendar
 from bot.engine.spreads import job as spread_job
-from bot.engine.spreads.legs import SpreadTuning, spread_title
+from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_title
+from bot.engine.spreads.machine import SpreadConfig
+from bot.engine.spreads.maths import LegName, SpreadError, max_far_lots, passive_price
 from bot.engine.tape import format as fmt
 from bot.engine.tinvest_port import TInvestPort
 
@@ -69,8 +72,11 @@ ACCOUNT = "whatif-account"
 TOKEN = "whatif"  # the child simulator's own token, not a secret
 MONEY = "1000000000000"  # funds never limit a what-if
 START_TIMEOUT = 60.0
+# requests in a row without the clock moving before the driver moves it anyway (as real time
+# would pass): a job that keeps sending orders never stalls the replay
+SETTLE_ROUNDS = 1000
 # after the last recorded change the job is stopped; it gets this many timer steps to leave
-STOP_STEPS = 2000
+STOP_STEPS = 200
 
 
 class WhatIfError(Exception):
@@ -164,11 +170,13 @@ class VirtualClock:
 
 
 class _CountingTransport(httpx.AsyncBaseTransport):
-    """Counts the requests in flight, so the driver knows when the engine only waits."""
+    """Counts the requests in flight, so the driver knows when the engine only waits, and sends
+    them one at a time."""
 
     def __init__(self) -> None:
         self._inner = httpx.AsyncHTTPTransport()
         self.inflight = 0
+        self._one = asyncio.Lock()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -176,8 +184,11 @@ class _CountingTransport(httpx.AsyncBaseTransport):
         self.inflight += 1
         self._idle.clear()
         try:
-            response = await self._inner.handle_async_request(request)
-            await response.aread()
+            # one request at a time, answered in the order sent: the job then sees the same
+            # answers in the same order at every run (the simulator serves one at a time anyway)
+            async with self._one:
+                response = await self._inner.handle_async_request(request)
+                await response.aread()
             return response
         finally:
             self.inflight -= 1
@@ -191,24 +202,66 @@ class _CountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-class _PollingPort(TInvestPort):
-    """The broker port without streams: books and order states are asked, so every exchange
-    between the job and the simulator is a request the driver can wait for."""
+class _ReplayPort(TInvestPort):
+    """The broker port of a what-if. Its book "stream" behaves like the broker's (a new book
+    when the market moved or the job's own orders changed it) but every book is a request, so
+    the driver can wait for each one: the driver says when the clock moved, the port itself
+    when an order was placed or cancelled. Order states are asked (the driver tells the job at
+    once about the orders a clock move changed)."""
+
+    def __init__(self, client: TInvestClient) -> None:
+        super().__init__(client)
+        self._dirty: dict[str, asyncio.Event] = {}
+
+    def touch(self, instrument_id: str | None = None) -> None:
+        """The book of `instrument_id` (of every instrument when None) may have changed."""
+        for ident, event in self._dirty.items():
+            if instrument_id is None or ident == instrument_id:
+                event.set()
 
     @property
     def has_book_stream(self) -> bool:
-        return False
+        return True
+
+    async def order_book_stream(
+        self, instrument_id: str, depth: int = 10
+    ) -> AsyncIterator[OrderBook]:
+        event = self._dirty.setdefault(instrument_id, asyncio.Event())
+        event.set()
+        while True:
+            await event.wait()
+            event.clear()
+            yield await self.order_book(instrument_id, depth)
 
     @property
     def has_order_stream(self) -> bool:
         return False
 
+    async def post_limit_order(self, **kwargs: Any) -> PostOrderResult:
+        try:
+            return await super().post_limit_order(**kwargs)
+        finally:
+            self.touch(kwargs["instrument_id"])
+
+    async def cancel_order(self, *, account_id: str, order_id: str) -> None:
+        try:
+            await super().cancel_order(account_id=account_id, order_id=order_id)
+        finally:
+            self.touch()
+
+    async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
+        try:
+            await super().cancel_order_by_request_id(account_id=account_id, request_id=request_id)
+        finally:
+            self.touch()
+
 
 async def settle(transport: _CountingTransport) -> None:
     """Return when every task only waits for the virtual clock (nothing runnable, no request in
     flight)."""
-    quiet = 0
-    while quiet < 3:
+    quiet = rounds = 0
+    while quiet < 3 and rounds < SETTLE_ROUNDS:
+        rounds += 1
         for _ in range(30):
             await asyncio.sleep(0)
         if transport.inflight:
@@ -348,23 +401,80 @@ def select_days(folder: Path, days: int) -> list[Path]:
     return files[-max(days, 1) :] if files else []
 
 
-def leg_times(files: list[Path], spread: Spread) -> tuple[list[datetime], dict[str, int]]:
-    """The moments the legs' books or prices changed, sorted, and the events per leg ticker."""
-    wanted = {
-        (spread.far.ticker, spread.far.class_code): spread.far.ticker,
-        (spread.near.ticker, spread.near.class_code): spread.near.ticker,
+@dataclass
+class LegTimeline:
+    """The moments the legs' books or prices changed (sorted), the events per leg ticker, and
+    at which moments the recorded books would make the job want a far order (the job's own
+    maths: one far lot at the passive price meets the target)."""
+
+    moments: list[datetime]
+    counts: dict[str, int]
+    tradable: list[bool]
+
+    def next_tradable(self, index: int) -> int:
+        """The first index from `index` on where the job could trade (len when none)."""
+        while index < len(self.moments) and not self.tradable[index]:
+            index += 1
+        return index
+
+
+def _book(event: fmt.TapeEvent) -> OrderBook:
+    return OrderBook(
+        instrument_uid=event.uid,
+        figi=event.figi,
+        depth=len(event.bids),
+        bids=tuple(PriceLevel(p, q) for p, q in event.bids),
+        asks=tuple(PriceLevel(p, q) for p, q in event.asks),
+    )
+
+
+def scan(files: list[Path], spread: Spread) -> LegTimeline:
+    """Read the legs' events of the recording (`spread.target_price` is the target tried)."""
+    legs: dict[tuple[str, str], LegName] = {
+        (spread.far.ticker, spread.far.class_code): "far",
+        (spread.near.ticker, spread.near.class_code): "near",
     }
-    by_uid = {spread.far.uid: spread.far.ticker, spread.near.uid: spread.near.ticker}
+    by_uid: dict[str, LegName] = {spread.far.uid: "far", spread.near.uid: "near"}
     counts = {spread.far.ticker: 0, spread.near.ticker: 0}
-    moments: set[datetime] = set()
+    found: list[tuple[datetime, LegName, fmt.TapeEvent]] = []
     for path in files:
         for event in fmt.read_file(path):
-            ticker = wanted.get((event.ticker, event.class_code)) or by_uid.get(event.uid)
-            if ticker is None:
+            leg = legs.get((event.ticker, event.class_code)) or by_uid.get(event.uid)
+            if leg is None:
                 continue
-            counts[ticker] += 1
-            moments.add(event.exchange_time or event.receive_time)
-    return sorted(moments), counts
+            counts[spread.far.ticker if leg == "far" else spread.near.ticker] += 1
+            found.append((event.exchange_time or event.receive_time, leg, event))
+    found.sort(key=lambda item: item[0])
+    try:
+        config = spread_config(spread)
+    except SpreadError:
+        config = None
+    books: dict[LegName, OrderBook | None] = {"far": None, "near": None}
+    moments: list[datetime] = []
+    tradable: list[bool] = []
+    for index, (moment, leg, event) in enumerate(found):
+        if event.kind == "book":
+            books[leg] = _book(event)
+        if index + 1 < len(found) and found[index + 1][0] == moment:
+            continue  # the books as they stand once every event of this moment is in
+        moments.append(moment)
+        tradable.append(_could_trade(config, books["far"], books["near"]))
+    return LegTimeline(moments, counts, tradable)
+
+
+def _could_trade(
+    config: SpreadConfig | None, far: OrderBook | None, near: OrderBook | None
+) -> bool:
+    if config is None or far is None or near is None:
+        return True  # cannot tell: never skip
+    side = far.asks if config.far_direction == "sell" else far.bids
+    price = passive_price(side)
+    if price is None:
+        return False
+    lots, _ = max_far_lots(
+        config.direction, config.far, config.near, config.ratio, far, near, config.target, 1, price
+    )
+    return lots > 0
 
 
 # ---------------------------------------------------------------------------- the simulator
@@ -444,10 +554,6 @@ async def run_whatif(
 ) -> WhatIfResult:
     """Spread `spread` with `target` over the recorded `files` (day files of the tape)."""
     started = time.perf_counter()
-    moments, counts = leg_times(files, spread)
-    for ticker, count in counts.items():
-        if not count:
-            raise WhatIfError("tape.whatif_no_recording", ticker=ticker)
     trial = replace(
         spread,
         target_price=target,
@@ -459,6 +565,11 @@ async def run_whatif(
         average_spread=None,
         open_orders=(),
     )
+    timeline = await asyncio.to_thread(scan, files, trial)
+    for ticker, count in timeline.counts.items():
+        if not count:
+            raise WhatIfError("tape.whatif_no_recording", ticker=ticker)
+    moments = timeline.moments
     result = WhatIfResult(
         spread_id=spread.id,
         title=spread_title(trial),
@@ -468,10 +579,10 @@ async def run_whatif(
         days=[fmt.day_of(p) for p in files],
         start=moments[0],
         end=moments[-1],
-        leg_events=sum(counts.values()),
+        leg_events=sum(timeline.counts.values()),
     )
     async with replaying_simulator(files) as url:
-        await _drive(url, trial, settings, moments, result, tuning or SpreadTuning())
+        await _drive(url, trial, settings, timeline, result, tuning or SpreadTuning())
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -480,10 +591,11 @@ async def _drive(
     url: str,
     spread: Spread,
     settings: TradingSettings,
-    moments: list[datetime],
+    timeline: LegTimeline,
     result: WhatIfResult,
     tuning: SpreadTuning,
 ) -> None:
+    moments = timeline.moments
     transport = _CountingTransport()
     config = BrokerConfig(
         token=TOKEN,
@@ -496,7 +608,7 @@ async def _drive(
     clock = VirtualClock(moments[0])
     client = TInvestClient(config, http_transport=transport)
     control = httpx.AsyncClient(base_url=f"{url}/control", timeout=30.0)
-    port = _PollingPort(client)
+    port = _ReplayPort(client)
     notifier = _Collector()
     options = EngineOptions(catalogue_refresh_at=None, journal_fsync=False)
     base = _MemoryBase(spread, settings)
@@ -518,7 +630,7 @@ async def _drive(
     registry = JobRegistry(stop_timeout=options.stop_timeout)
     runs: list[spread_job.SpreadRun] = []
     try:
-        await _move(control, clock, moments[0], runs)
+        await _move(control, clock, moments[0], runs, port)
         recorder.start()
         job = spread_job.start_spread(
             registry, ctx, spread, settings, tuning=tuning, on_run=runs.append
@@ -533,9 +645,13 @@ async def _drive(
                 upcoming += 1
             if upcoming >= len(moments):
                 break  # the recording is over
+            if runs and _idle(runs[0]):
+                # nothing open and nothing to hedge: until the recorded books would let the job
+                # trade, its polls and timers change nothing — go straight there
+                upcoming = min(timeline.next_tradable(upcoming), len(moments) - 1)
             deadline = clock.next_deadline()
             target = moments[upcoming] if deadline is None else max(deadline, moments[upcoming])
-            await _move(control, clock, target, runs)
+            await _move(control, clock, target, runs, port)
             result.steps += 1
         job.stop_requested.set()
         for _ in range(STOP_STEPS):
@@ -545,7 +661,7 @@ async def _drive(
             deadline = clock.next_deadline()
             if deadline is None:
                 break
-            await _move(control, clock, deadline, runs)
+            await _move(control, clock, deadline, runs, port)
         if not job.task.done():
             job.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -559,11 +675,23 @@ async def _drive(
     _collect(notifier.events, result)
 
 
+def _idle(run: spread_job.SpreadRun) -> bool:
+    machine = run.machine
+    return (
+        machine is not None
+        and machine.finished is None
+        and not machine.open_orders()
+        and machine.unhedged_pieces() == 0
+        and not run.job.stopping
+    )
+
+
 async def _move(
     control: httpx.AsyncClient,
     clock: VirtualClock,
     moment: datetime,
     runs: list[spread_job.SpreadRun],
+    port: _ReplayPort,
 ) -> None:
     """Both clocks to `moment`: the simulator applies the recording up to it (resting orders
     meet each book), the engine's timers due by then fire, and the job hears at once about the
@@ -571,6 +699,7 @@ async def _move(
     response = await control.post("/replay", json={"until": moment.isoformat()})
     response.raise_for_status()
     clock.advance(moment)
+    port.touch()
     for request_id in response.json().get("ordersChanged", []):
         for run in runs:
             run.order_event(request_id)
