@@ -55,6 +55,8 @@ class BaseRecorder:
         self._down_since: datetime | None = None
         self._flushed_while_down = 0
         self._task: asyncio.Task[None] | None = None
+        # set (and replaced) each time an entry leaves the journal
+        self._progress = asyncio.Event()
         # client ids of orders the Base refused: their updates and fills are parked with them
         self._parked_orders: set[str] = {
             str(item["data"].get("client_order_id"))
@@ -82,6 +84,16 @@ class BaseRecorder:
     async def wait_flushed(self) -> None:
         """Return when every journaled record has reached the Base."""
         await self._idle.wait()
+
+    def mark(self) -> int:
+        """The journal's position now: what has been journaled up to this moment."""
+        return self._journal.last_seq
+
+    async def wait_flushed_through(self, mark: int) -> None:
+        """Return once every record journaled up to `mark` (see `mark`) has reached the Base
+        (or been parked); records journaled later do not hold it up."""
+        while not self._journal.flushed_through(mark):
+            await self._progress.wait()
 
     async def read_sellbuy_progress(
         self, task_id: int, within: float
@@ -227,6 +239,8 @@ class BaseRecorder:
                 self._after_sent()
 
     def _after_sent(self) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
         if self.is_down:
             self._flushed_while_down += 1
             if not len(self._journal):

@@ -9,4 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-FAMILIES: tuple[ModuleType, ...] = ()
+from bot.texts import safety
+
+FAMILIES: tuple[ModuleType, ...] = (safety,)

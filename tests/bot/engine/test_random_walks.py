@@ -29,7 +29,8 @@ async def test_random_market_never_breaks_the_rules(
     engine = make_engine()
     await engine.start()
     info = await engine.start_sellbuy(
-        SellBuyOrder(direction, "SBER", amount=200, limit_price=limit)  # type: ignore[arg-type]
+        SellBuyOrder(direction, "SBER", amount=200, limit_price=limit),  # type: ignore[arg-type]
+        allow_short=200,
     )
     assert info.task_id is not None
     history: list[str] = []

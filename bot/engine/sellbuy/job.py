@@ -18,7 +18,6 @@ from typing import Literal
 
 from bot.base_client.types import Instrument, OrderRecord, TradingSettings
 from bot.broker import errors as broker_errors
-from bot.broker.types import OrderBook
 from bot.engine import events, risk, text_keys
 from bot.engine.clock import sleep_until
 from bot.engine.context import EngineContext
@@ -34,6 +33,8 @@ from bot.engine.orders import (
     TrackedOrder,
     wait_or_stop,
 )
+from bot.engine.sellbuy import core
+from bot.engine.sellbuy.core import passive_price
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class SellBuySpec:
     average_price: Decimal | None = None
     open_orders: tuple[OrderRecord, ...] = ()
     start_position: int = 0  # signed pieces held when the job started (risk checks)
+    # buying by sum: roubles the fills and the order standing may cost at most (bot.engine.
+    # sellbuy.core); None: the amount alone bounds the job
+    budget: Decimal | None = None
 
     @property
     def title(self) -> str:
@@ -64,19 +68,6 @@ class SellBuySpec:
         if self.task_id is not None:
             return f"sellbuy:{self.task_id}"
         return f"sellbuy:{self.instrument.ticker}:{self.direction}"
-
-
-def passive_price(book: OrderBook, direction: Direction, limit: Decimal | None) -> Decimal | None:
-    """Best bid when buying, best ask when selling, never past `limit`; None without a price."""
-    if direction == "buy":
-        best = book.best_bid
-        if best is None:
-            return limit
-        return best if limit is None else min(best, limit)
-    best = book.best_ask
-    if best is None:
-        return limit
-    return best if limit is None else max(best, limit)
 
 
 class SellBuyRun:
@@ -93,6 +84,11 @@ class SellBuyRun:
         self.settings = settings
         self.executed = spec.executed
         self.cost = (spec.average_price or Decimal(0)) * spec.executed
+        # roubles the fills cost (the budget's measure; futures converted from points)
+        self.spent = core.fill_cost(
+            spec.instrument, spec.average_price or Decimal(0), spec.executed
+        )
+        self._budget_short = False  # the budget ran out before the amount was done
         self.live: TrackedOrder | None = None
         # executed pieces already in the broker's position when the job started (risk checks)
         self._baseline = spec.executed
@@ -117,6 +113,7 @@ class SellBuyRun:
         for fill in fills:
             self.executed += fill.pieces
             self.cost += fill.price * fill.pieces
+            self.spent += core.fill_cost(self.spec.instrument, fill.price, fill.pieces)
             self.job.executed = self.executed
             self.job.average_price = self.average
             await self.ctx.notify(
@@ -172,10 +169,26 @@ class SellBuyRun:
             except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
                 log.error("job %s: could not cancel %s: %s", job.job_id, self.live, exc)
         await ctx.feeds.release(feed)
-        if self.executed >= spec.amount:
+        if self.executed >= spec.amount or self._budget_short:
             outcome, reason, params = "done", None, {}
             if spec.task_id is not None:
                 ctx.recorder.set_task_active("sellbuy", spec.task_id, False)
+        if self._budget_short and spec.budget is not None:
+            await ctx.notify(
+                events.Alert(
+                    job_id=job.job_id,
+                    at=ctx.clock.now(),
+                    reason_key=text_keys.BUDGET_SPENT,
+                    params={
+                        "ticker": spec.instrument.ticker,
+                        "executed": str(self.executed),
+                        "amount": str(spec.amount),
+                        "budget": str(spec.budget),
+                        "spent": str(self.spent.quantize(Decimal("0.01"))),
+                        "left": str((spec.budget - self.spent).quantize(Decimal("0.01"))),
+                    },
+                )
+            )
         await ctx.notify(
             events.JobFinished(
                 job_id=job.job_id,
@@ -251,6 +264,7 @@ class SellBuyRun:
         gained = executed - self.executed
         self.executed = executed
         self.cost = (average or Decimal(0)) * executed
+        self.spent = core.fill_cost(spec.instrument, average or Decimal(0), executed)
         self.job.executed = self.executed
         self.job.average_price = self.average
         if gained > 0:  # filled while the bot was away: tell the owner once
@@ -310,6 +324,12 @@ class SellBuyRun:
                 lots = (spec.amount - self.executed) // lot
                 if lots <= 0:
                     return "done", None, {}
+                if spec.budget is not None:
+                    # fills so far plus this order never cost more than the budget
+                    lots = core.budget_lots(spec.instrument, spec.budget, self.spent, price, lots)
+                    if lots <= 0:
+                        self._budget_short = True
+                        return "done", None, {}
                 refusal = risk.check_order(
                     self.settings,
                     spec.instrument,
