@@ -139,8 +139,14 @@ class BaseRecorder:
     def record_fill(self, fill: NewFill) -> None:
         self._add("fill", fill.to_json())
 
-    def set_task_active(self, kind: str, task_id: int, active: bool) -> None:
-        self._add("task_active", {"kind": kind, "task_id": task_id, "active": active})
+    def set_task_active(
+        self, kind: str, task_id: int, active: bool, reason: str | None = None
+    ) -> None:
+        """Switch a task on or off in the Base; `reason` (switching off) shows in the admin."""
+        data: dict[str, Any] = {"kind": kind, "task_id": task_id, "active": active}
+        if reason:
+            data["reason"] = reason
+        self._add("task_active", data)
 
     def _add(self, kind: Any, data: dict[str, Any]) -> None:
         self._journal.append(kind, data)
@@ -309,10 +315,11 @@ class BaseRecorder:
                 )
             )
         elif entry.kind == "task_active":
+            task_id, active, reason = int(data["task_id"]), bool(data["active"]), data.get("reason")
             if data["kind"] == "sellbuy":
-                await self._base.set_sellbuy_active(int(data["task_id"]), bool(data["active"]))
+                await self._base.set_sellbuy_active(task_id, active, reason)
             elif data["kind"] == "spread":
-                await self._base.set_spread_active(int(data["task_id"]), bool(data["active"]))
+                await self._base.set_spread_active(task_id, active, reason)
         else:  # pragma: no cover - journal written by this module only
             log.error("unknown journal entry kind %s", entry.kind)
 

@@ -114,6 +114,9 @@ CATALOGUE_UPDATED = "catalogue_updated"
 # The daily catalogue refresh failed. params: message
 CATALOGUE_FAILED = "catalogue_failed"
 
+# The broker refused the task's order for a reason that will not go away by itself: the task
+# is switched off in the Base (reason shown in the admin). params: ticker, message, code
+TASK_SWITCHED_OFF = "safety.task_switched_off"
 # Buying by sum: the budget does not pay for another lot at the price now; the job ends with
 # what it bought. params: ticker, executed, amount, budget, spent, left
 BUDGET_SPENT = "safety.budget_spent"

@@ -20,6 +20,10 @@ EN: dict[str, str] = {
         "{ticker}: the budget of {budget} ₽ does not pay for another lot at the price now; "
         "bought {executed} of {amount} pcs for {spent} ₽ ({left} ₽ left)."
     ),
+    "safety.task_switched_off": (
+        "{ticker}: the broker will refuse this order again ({message}); the task is switched off. "
+        "Change it in the admin and switch it on to try again."
+    ),
     "safety.sell_sum_fixed": (
         "The sum is {amount} pcs at the price now; that amount is sold whatever the price does."
     ),
@@ -44,6 +48,10 @@ RU: dict[str, str] = {
     "safety.budget_spent": (
         "{ticker}: бюджета {budget} ₽ не хватает ещё на один лот по текущей цене; "
         "куплено {executed} из {amount} шт. на {spent} ₽ (осталось {left} ₽)."
+    ),
+    "safety.task_switched_off": (
+        "{ticker}: брокер снова отклонит эту заявку ({message}); задача выключена. "
+        "Измените её в админке и включите, чтобы попробовать снова."
     ),
     "safety.sell_sum_fixed": (
         "Сумма — это {amount} шт. по текущей цене; продаётся именно столько, как бы ни менялась "

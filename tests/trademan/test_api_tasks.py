@@ -239,3 +239,21 @@ def test_fast_rendering_equals_the_documented_serializers(
     fast = json.loads(json.dumps(render.active_tasks(sellbuy, spreads)))
     assert fast == documented
     assert any(t["average_price"] == "100.07" for t in fast["sellbuy"])
+
+
+def test_switching_off_with_a_reason_shows_it_until_activated(
+    api: APIClient, sellbuy: SellBuyTask, spread: Spread
+) -> None:
+    reason = "the broker refused: the price is outside the instrument's limits (30099)"
+    url = f"/api/v1/sellbuy/{sellbuy.pk}/"
+    response = api.patch(url, {"active": False, "reason": reason}, format="json")
+    assert response.status_code == 200
+    assert response.json()["active"] is False and response.json()["disabled_reason"] == reason
+    sellbuy.refresh_from_db()
+    assert sellbuy.disabled_reason == reason and sellbuy.ref == f"T{sellbuy.pk}"
+    response = api.patch(url, {"active": True}, format="json")
+    assert response.json()["active"] is True and response.json()["disabled_reason"] == ""
+    url = f"/api/v1/spreads/{spread.pk}/"
+    response = api.patch(url, {"active": False, "reason": "refused"}, format="json")
+    assert response.json()["disabled_reason"] == "refused"
+    assert spread.ref == f"S{spread.pk}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from bot.base_client.types import Instrument, Spread, TradingSettings
+from bot.broker.error_codes import is_permanent
 from bot.broker.types import OrderBook
 from bot.engine import risk, text_keys
 from bot.engine.events import Direction
@@ -33,6 +34,12 @@ def passive_price(book: OrderBook, direction: Direction, limit: Decimal | None) 
     if best is None:
         return limit
     return best if limit is None else max(best, limit)
+
+
+def refused_for_good(api_code: str | None) -> bool:
+    """Whether an order refused with this code makes its task useless until the owner changes it
+    (bot.broker.error_codes.PERMANENT_CODES; everything else is retried)."""
+    return is_permanent(api_code)
 
 
 # -- sizing ----------------------------------------------------------------------------------

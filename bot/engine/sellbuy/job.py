@@ -385,6 +385,16 @@ class SellBuyRun:
                             job.stop_requested, ctx.options.retry_after_refusal, ctx.clock
                         )
                         continue
+                    if core.refused_for_good(exc.error.api_code):
+                        self._switch_off(exc)
+                        await ctx.notify(
+                            events.Alert(
+                                job_id=job.job_id,
+                                at=ctx.clock.now(),
+                                reason_key=text_keys.TASK_SWITCHED_OFF,
+                                params=exc.params(),
+                            )
+                        )
                     return "failed", text_keys.ORDER_REJECTED, exc.params()
                 self.live = order
                 last_sync = _monotonic()
@@ -434,6 +444,18 @@ class SellBuyRun:
                 continue  # still possibly live: never place another; try again next round
             await self._took(fills)
             last_sync = _monotonic()
+
+    def _switch_off(self, exc: OrderRefusedByBroker) -> None:
+        """The broker refused the task's order for a reason that will not go away by itself:
+        switch the task off in the Base, with the reason the admin shows (/sellbuy then leaves
+        it alone until the owner changes it and switches it on)."""
+        if self.spec.task_id is None:
+            return
+        code = exc.error.api_code or ""
+        meaning = exc.error.meaning or str(exc.error)
+        self.ctx.recorder.set_task_active(
+            "sellbuy", self.spec.task_id, False, reason=f"broker refused ({code}): {meaning}"
+        )
 
     async def _wait_session(self, opens_at: datetime | None) -> None:
         ctx, job = self.ctx, self.job

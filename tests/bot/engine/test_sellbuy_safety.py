@@ -10,7 +10,7 @@ import pytest
 
 from bot.base_client.types import ActiveTasks, Instrument, Spread
 from bot.engine import events, text_keys
-from bot.engine.interface import NeedsConfirmation, SellBuyOrder
+from bot.engine.interface import NeedsConfirmation, SellBuyOrder, UserError
 from bot.engine.sellbuy import core
 from tests.bot.engine.conftest import EngineFactory, RecordingNotifier, eventually
 from tests.bot.engine.fake_broker import FakeBroker
@@ -213,3 +213,45 @@ def test_budget_lots() -> None:
     assert core.budget_lots(sber, D(10000), D(3000), D(105), 7) == 6
     assert core.budget_lots(sber, D(10000), D(3000), D(90), 7) == 7  # never past the amount
     assert core.budget_lots(sber, D(10000), D(9300), D(105), 1) == 0
+
+
+# -- a task the broker refuses for good ----------------------------------------------------------
+
+
+async def test_a_task_refused_for_good_is_switched_off_with_the_reason(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase, notifier: RecordingNotifier
+) -> None:
+    broker.reject_next = "30099"  # the price is outside the instrument's limits
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=20, limit_price=D(1)))
+    await engine.wait_idle()
+    await engine.recorder.wait_flushed()
+    assert info.task_id is not None
+    task = base.tasks[info.task_id]
+    assert not task.active
+    assert task.disabled_reason == (
+        "broker refused (30099): the price is outside the instrument's limits"
+    )
+    [alert] = [a for a in notifier.of(events.Alert) if a.reason_key == text_keys.TASK_SWITCHED_OFF]
+    assert alert.params["code"] == "30099"
+    posts = len(broker.posts)
+    # /sellbuy no longer starts it
+    with pytest.raises(UserError) as err:
+        await engine.start_sellbuy_all()
+    assert err.value.key == text_keys.NO_ACTIVE_TASKS and len(broker.posts) == posts
+
+
+async def test_a_task_refused_for_a_passing_reason_stays_on(
+    make_engine: EngineFactory, broker: FakeBroker, base: FakeBase
+) -> None:
+    broker.reject_next = "30034"  # not enough money: a deposit or a sale changes it
+    engine = make_engine()
+    await engine.start()
+    info = await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=20))
+    await engine.wait_idle()
+    await engine.recorder.wait_flushed()
+    assert info.task_id is not None and base.tasks[info.task_id].active
+    [again] = await engine.start_sellbuy_all()
+    assert again.task_id == info.task_id
+    await engine.stop()

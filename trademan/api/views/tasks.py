@@ -58,7 +58,9 @@ class SellBuyDetailView(mixins.RetrieveModelMixin, generics.GenericAPIView):
         task = self.get_object()
         serializer = ActiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task_services.set_sellbuy_active(task, serializer.validated_data["active"])
+        task_services.set_sellbuy_active(
+            task, serializer.validated_data["active"], serializer.validated_data.get("reason", "")
+        )
         return Response(SellBuyTaskSerializer(self.get_queryset().get(pk=task.pk)).data)
 
 
@@ -84,5 +86,7 @@ class SpreadDetailView(mixins.RetrieveModelMixin, generics.GenericAPIView):
         spread = self.get_object()
         serializer = ActiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task_services.set_spread_active(spread, serializer.validated_data["active"])
+        task_services.set_spread_active(
+            spread, serializer.validated_data["active"], serializer.validated_data.get("reason", "")
+        )
         return Response(SpreadSerializer(self.get_queryset().get(pk=spread.pk)).data)

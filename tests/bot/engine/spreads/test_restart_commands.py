@@ -101,3 +101,23 @@ async def test_spreads_typed_at_any_moment_of_a_restart_hedges_once(
     assert not w.base.spreads[spread_id].active
     # and a /spreads now finds nothing to do
     assert await spreads_command(engine2) == "no_active_spreads"
+
+
+async def test_a_far_leg_refused_for_good_switches_the_spread_off(world: World) -> None:
+    w = world
+    await setup_books(w)
+    spread_id = w.base.add_spread(w.far, w.sber, "sell", amount=2, target="350")
+    engine, broker = w.engine()
+    await engine.start()
+    broker.reject[w.far.uid] = 1
+    broker.reject_code[w.far.uid] = "30099"  # the price is outside the instrument's limits
+    started = await engine.start_spreads_all()
+    assert [j.job_id for j in started] == [f"S{spread_id}"]
+    await engine.wait_idle()
+    await asyncio.wait_for(engine.recorder.wait_flushed(), 10)
+    task = w.base.spreads[spread_id]
+    assert not task.active
+    assert task.disabled_reason == (
+        "broker refused (30099): the price is outside the instrument's limits"
+    )
+    assert await spreads_command(engine) == "no_active_spreads"
