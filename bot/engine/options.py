@@ -32,3 +32,7 @@ class EngineOptions:
     catalogue_refresh_at: time | None = time(7, 0)
     # fsync the journal on every record (turn off only in benchmarks)
     journal_fsync: bool = True
+    # a sell/buy job's order follows a new best price only once it has held this long, and
+    # places at most this many orders a minute (bot.engine.order_moves)
+    order_move_hold: float = 1.0
+    order_moves_per_minute: int = 12

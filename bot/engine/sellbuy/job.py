@@ -24,6 +24,7 @@ from bot.engine.context import EngineContext
 from bot.engine.events import Direction
 from bot.engine.jobs import Job
 from bot.engine.market import BookFeed
+from bot.engine.order_moves import MoveGate, MoveRules
 from bot.engine.orders import (
     CancelNotConfirmed,
     Fill,
@@ -89,6 +90,14 @@ class SellBuyRun:
             spec.instrument, spec.average_price or Decimal(0), spec.executed
         )
         self._budget_short = False  # the budget ran out before the amount was done
+        # a resting limit order within the owner's limit stays executable at its price: it is
+        # never pulled, only moved to a new best price that has held (and within the budget of
+        # orders a minute) — it does not chase a flickering price
+        self._moves = MoveGate(
+            MoveRules(
+                hold=ctx.options.order_move_hold, per_minute=ctx.options.order_moves_per_minute
+            )
+        )
         self.live: TrackedOrder | None = None
         # executed pieces already in the broker's position when the job started (risk checks)
         self._baseline = spec.executed
@@ -330,6 +339,13 @@ class SellBuyRun:
                     if lots <= 0:
                         self._budget_short = True
                         return "done", None, {}
+                if not self._moves.may_place(_monotonic()):
+                    # this minute's orders are spent: wait (the book may move meanwhile)
+                    job.state = "waiting"
+                    version = await feed.wait_newer(
+                        version, ctx.options.poll_interval, job.stop_requested
+                    )
+                    continue
                 refusal = risk.check_order(
                     self.settings,
                     spec.instrument,
@@ -349,6 +365,7 @@ class SellBuyRun:
                         )
                     )
                     return "failed", refusal.key, refusal.params
+                self._moves.placed(_monotonic())
                 try:
                     order, fills = await ctx.desk.place(
                         instrument=spec.instrument,
@@ -436,8 +453,13 @@ class SellBuyRun:
             if book is None:
                 continue
             target = passive_price(book, spec.direction, spec.limit_price)
-            if target is None or target == live.price or ctx.recorder.is_down:
+            if target is None or ctx.recorder.is_down:
                 continue
+            if target == live.price:
+                self._moves.steady()  # where it should stand: never re-placed there
+                continue
+            if not self._moves.may_move(target, _monotonic()):
+                continue  # a price that has not held yet, or no order left this minute
             try:
                 fills = await ctx.desk.cancel(live, job_id=job.job_id)
             except CancelNotConfirmed:

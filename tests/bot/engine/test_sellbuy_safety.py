@@ -255,3 +255,49 @@ async def test_a_task_refused_for_a_passing_reason_stays_on(
     [again] = await engine.start_sellbuy_all()
     assert again.task_id == info.task_id
     await engine.stop()
+
+
+# -- no churn: a sell/buy order does not chase a flickering price --------------------------------
+
+
+async def test_a_flickering_best_bid_never_moves_the_order(
+    make_engine: EngineFactory, broker: FakeBroker, notifier: RecordingNotifier
+) -> None:
+    from dataclasses import replace
+
+    from tests.bot.engine.conftest import FAST
+
+    engine = make_engine(options=replace(FAST, order_move_hold=3600.0))
+    await engine.start()
+    await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=50))
+    await eventually(lambda: len(broker.live_orders()) == 1, "first order")
+    for _ in range(30):  # a better bid appears and goes, again and again
+        reads = broker.book_reads
+        broker.set_book("uid-sber", "100.10", "100.50")
+        await eventually(lambda r=reads: broker.book_reads > r, "engine read the book")
+        reads = broker.book_reads
+        broker.set_book("uid-sber", "100.00", "100.50")
+        await eventually(lambda r=reads: broker.book_reads > r, "engine read the book")
+    assert len(broker.posts) == 1, "the order stayed where it stood"
+    await engine.stop()
+
+
+async def test_orders_per_minute_are_bounded(
+    make_engine: EngineFactory, broker: FakeBroker, notifier: RecordingNotifier
+) -> None:
+    from dataclasses import replace
+
+    from tests.bot.engine.conftest import FAST
+
+    engine = make_engine(options=replace(FAST, order_move_hold=0.0, order_moves_per_minute=3))
+    await engine.start()
+    await engine.start_sellbuy(SellBuyOrder("buy", "SBER", amount=50))
+    await eventually(lambda: len(broker.live_orders()) == 1, "first order")
+    for step in range(1, 6):  # the best bid climbs five times
+        bid = D("100.00") + D("0.01") * step
+        reads = broker.book_reads
+        broker.set_book("uid-sber", bid, "100.50")
+        await eventually(lambda r=reads: broker.book_reads > r + 2, "engine read the book")
+    assert len(broker.posts) == 3, "one order and two moves: the minute's budget is spent"
+    assert len(broker.live_orders()) == 1
+    await engine.stop()
