@@ -5,19 +5,22 @@ move is a cancel and a new order: with the broker's ~100 orders a minute, and th
 on filled / placed, an order must not be moved for a price that flickers between two neighbours.
 
 Rules (`MoveRules`, configurable):
+- the order stands at the *held* price: the least aggressive of the prices it should have stood
+  at during the last `hold` seconds (selling: the highest, buying: the lowest). A better price
+  that flickers in and out never becomes the held price; one that stays for `hold` seconds does;
+  a move to a less aggressive price (the market going away) is taken at once;
 - never re-placed at the price it already stands at;
-- moved to a new price only once that price has been the wanted one for `hold` seconds without a
-  break (a different wanted price restarts the wait);
-- at most `per_minute` orders placed per minute for one order's job (placements after a move or a
-  pull, and the first one, all count); when spent, the order stays where it is (or, pulled, stays
-  out) until the oldest placement of the minute is a minute old;
-- an order whose price is no longer executable is pulled at once, whatever the hold and budget
-  (the caller decides what "executable" means; see the spread machine and the sell/buy job), and
-  after such a pull the next placement waits `hold` seconds (a flicker of the target does not
-  pull and place every few milliseconds).
+- at most `per_minute` orders placed a minute for one job's order (the first, those after a move
+  or a pull); when spent, the order stays where it is (or, pulled, stays out) until the oldest
+  placement of the minute is a minute old;
+- an order that is no longer executable is pulled at once, whatever the hold and the budget
+  (the caller says what that means: a spread's far order whose target is no longer met at its
+  price; a sell/buy order within the owner's limit never is), and after such a pull the next
+  placement waits `hold` seconds, so a flickering target does not pull and place every few
+  milliseconds.
 
-Default: hold 1 s, 12 placements a minute (one order's job uses at most an eighth of the
-broker's order budget, and a flicker of up to a second never moves anything).
+Default: hold 1 s, 12 placements a minute (one job uses at most an eighth of the broker's
+~100 orders a minute, and a flicker shorter than a second never moves anything).
 """
 
 from __future__ import annotations
@@ -36,54 +39,46 @@ class MoveRules:
 
 
 class MoveGate:
-    def __init__(self, rules: MoveRules | None = None) -> None:
+    """The move rules of one job's order. `direction` is the order's side."""
+
+    def __init__(self, rules: MoveRules | None = None, direction: str = "buy") -> None:
         self.rules = rules or MoveRules()
-        self._pending: tuple[Decimal, float] | None = None
+        self._selling = direction == "sell"
+        self._seen: deque[tuple[float, Decimal]] = deque()  # (since, wanted price)
         self._placed: deque[float] = deque()
         self._cool_until = 0.0
 
-    def settled(self, price: Decimal, now: float) -> bool:
-        """Whether `price`, the price the order should stand at now, has been so for `hold`
-        seconds. Call it at every decision while the order stands elsewhere."""
-        if self._pending is None or self._pending[0] != price:
-            self._pending = (price, now)
-        return now - self._pending[1] >= self.rules.hold
-
-    def steady(self) -> None:
-        """The order stands where it should: no move pending."""
-        self._pending = None
+    def held(self, price: Decimal, now: float) -> Decimal:
+        """Record `price`, where the order should stand now (the best price), and return the
+        held price: the least aggressive one wanted during the last `hold` seconds."""
+        if not self._seen or self._seen[-1][1] != price:
+            self._seen.append((now, price))
+        start = now - self.rules.hold
+        while len(self._seen) > 1 and self._seen[1][0] <= start:
+            self._seen.popleft()
+        prices = [p for _t, p in self._seen]
+        return max(prices) if self._selling else min(prices)
 
     def may_place(self, now: float) -> bool:
         """Whether an order may be placed now (budget and the wait after a pull)."""
-        self._expire(now)
+        while self._placed and now - self._placed[0] >= WINDOW:
+            self._placed.popleft()
         return now >= self._cool_until and len(self._placed) < self.rules.per_minute
-
-    def may_move(self, price: Decimal, now: float) -> bool:
-        """Whether the standing order may be moved to `price` now: the price has held and a new
-        order may be placed."""
-        return self.settled(price, now) and self.may_place(now)
 
     def placed(self, now: float) -> None:
         self._placed.append(now)
-        self._pending = None
 
     def pulled(self, now: float) -> None:
         """The order was pulled (no longer executable): the next placement waits `hold`."""
         self._cool_until = now + self.rules.hold
-        self._pending = None
 
     def wake_at(self, now: float) -> float | None:
-        """When, after `now`, a decision could change with no new input (a hold maturing, the
-        wait after a pull ending, the budget coming back)."""
-        times: list[float] = []
-        if self._pending is not None:
-            times.append(self._pending[1] + self.rules.hold)
-        times.append(self._cool_until)
+        """When, after `now`, a decision could change with no new input (an old price leaving
+        the hold window, the wait after a pull ending, the budget coming back)."""
+        times = [self._cool_until]
+        if len(self._seen) > 1:
+            times.append(self._seen[1][0] + self.rules.hold)
         if len(self._placed) >= self.rules.per_minute and self._placed:
             times.append(self._placed[0] + WINDOW)
         later = [t for t in times if t > now]
         return min(later) if later else None
-
-    def _expire(self, now: float) -> None:
-        while self._placed and now - self._placed[0] >= WINDOW:
-            self._placed.popleft()

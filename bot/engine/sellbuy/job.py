@@ -96,7 +96,8 @@ class SellBuyRun:
         self._moves = MoveGate(
             MoveRules(
                 hold=ctx.options.order_move_hold, per_minute=ctx.options.order_moves_per_minute
-            )
+            ),
+            spec.direction,
         )
         self.live: TrackedOrder | None = None
         # executed pieces already in the broker's position when the job started (risk checks)
@@ -324,6 +325,8 @@ class SellBuyRun:
                 price = (
                     None if book is None else passive_price(book, spec.direction, spec.limit_price)
                 )
+                if price is not None:
+                    price = self._moves.held(price, _monotonic())
                 if price is None:
                     job.state = "waiting"
                     version = await feed.wait_newer(
@@ -455,11 +458,12 @@ class SellBuyRun:
             target = passive_price(book, spec.direction, spec.limit_price)
             if target is None or ctx.recorder.is_down:
                 continue
+            # the held price: a better price that only flickers is not chased
+            target = self._moves.held(target, _monotonic())
             if target == live.price:
-                self._moves.steady()  # where it should stand: never re-placed there
-                continue
-            if not self._moves.may_move(target, _monotonic()):
-                continue  # a price that has not held yet, or no order left this minute
+                continue  # where it should stand: never re-placed there
+            if not self._moves.may_place(_monotonic()):
+                continue  # no order left this minute: it stays where it is
             try:
                 fills = await ctx.desk.cancel(live, job_id=job.job_id)
             except CancelNotConfirmed:

@@ -239,7 +239,7 @@ class SpreadMachine:
         self._far_ghost: tuple[Decimal, int] | None = None
         self._fatal: Finish | None = None
         self._amount_lots = config.amount // config.far.lot
-        self._far_gate = MoveGate(config.far_moves)
+        self._far_gate = MoveGate(config.far_moves, config.far_direction)
         for snap in orders:
             self._orders[snap.client_order_id] = _Order(
                 client_order_id=snap.client_order_id,
@@ -621,6 +621,8 @@ class SpreadMachine:
             price = passive_price(side)
         if price is None:
             return None
+        # stand at the held price: a better price that only flickers is not followed
+        price = self._far_gate.held(price, now)
         lots, _ex = max_far_lots(
             c.direction, c.far, c.near, c.ratio, far_book, near_book, c.target, left, price
         )
@@ -652,15 +654,13 @@ class SpreadMachine:
         want = self._wanted_far(now, own)
         gate = self._far_gate
         if own is not None:
-            if want is None or not self._far_executable(own):
+            if want is None or want[1] < own.remaining or not self._far_executable(own):
                 # not to be traded now, or the target is no longer met at the standing price
                 # for what it has left: pulled at once
                 gate.pulled(now)
                 actions += self._cancel(own)
-            elif want[0] == own.price:
-                gate.steady()  # where it should be: never re-placed at the same price
-            elif gate.may_move(want[0], now):
-                actions += self._cancel(own)  # a better price that has held: move
+            elif want[0] != own.price and gate.may_place(now):
+                actions += self._cancel(own)  # the held price moved: follow it
             return actions
         if want is not None and gate.may_place(now):
             gate.placed(now)
