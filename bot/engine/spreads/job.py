@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from bot.base_client.api import BaseApi
 from bot.base_client.types import Instrument, OrderRecord, Spread, TradingSettings
 from bot.broker import errors as broker_errors
 from bot.broker.error_codes import is_permanent
 from bot.broker.types import OrderBook, OrderState
 from bot.engine import events, risk, text_keys
 from bot.engine.context import EngineContext
-from bot.engine.interface import JobInfo, UserError
+from bot.engine.interface import UserError
 from bot.engine.jobs import Job, JobRegistry
 from bot.engine.market import BookFeed
 from bot.engine.orders import (
@@ -824,32 +823,6 @@ def start_spread(
         run=run,
         task_id=spread.id,
     )
-
-
-async def start_spreads_all(
-    registry: JobRegistry,
-    ctx: EngineContext,
-    base: BaseApi,
-    *,
-    tuning: SpreadTuning | None = None,
-    order_events: OrderEventRouter | None = None,
-) -> list[JobInfo]:
-    """/spreads: run every active spread of the Base not already running. Raises
-    UserError('no_active_spreads') when there is none. Base errors propagate (the Trader maps
-    them to 'base_unavailable' / 'base_rejected' as for /sellbuy)."""
-    tasks = await base.active_tasks()
-    if not tasks.spreads:
-        raise UserError(NO_ACTIVE_SPREADS)
-    settings = await base.settings()
-    started: list[JobInfo] = []
-    for spread in tasks.spreads:
-        if registry.running_key(spread_key(spread)) is not None:
-            continue
-        job = start_spread(
-            registry, ctx, spread, settings, tuning=tuning, order_events=order_events
-        )
-        started.append(job.info())
-    return started
 
 
 async def resume_spreads(
