@@ -205,8 +205,11 @@ class BaseClient:
     async def sellbuy(self, task_id: int) -> SellBuyTask:
         return SellBuyTask.from_json(await self._json("GET", f"sellbuy/{task_id}/"))
 
-    async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask:
-        body = await self._json("PATCH", f"sellbuy/{task_id}/", json={"active": active})
+    async def set_sellbuy_active(
+        self, task_id: int, active: bool, reason: str | None = None
+    ) -> SellBuyTask:
+        """Switch a task on or off; `reason` (switching off) is shown in the admin."""
+        body = await self._json("PATCH", f"sellbuy/{task_id}/", json=_active(active, reason))
         return SellBuyTask.from_json(body)
 
     async def spreads(self, *, active: bool | None = None) -> list[Spread]:
@@ -223,8 +226,10 @@ class BaseClient:
         except ValueError as exc:
             raise BaseUnavailable(f"GET spreads/{spread_id}/: answer is not JSON") from exc
 
-    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
-        body = await self._json("PATCH", f"spreads/{spread_id}/", json={"active": active})
+    async def set_spread_active(
+        self, spread_id: int, active: bool, reason: str | None = None
+    ) -> Spread:
+        body = await self._json("PATCH", f"spreads/{spread_id}/", json=_active(active, reason))
         return Spread.from_json(body)
 
     # -- orders and fills (idempotent) ----------------------------------------------------
@@ -349,3 +354,10 @@ def _rejected(response: httpx.Response) -> BaseRejected:
         elif "detail" in body:
             message = str(body["detail"])
     return BaseRejected(response.status_code, code, message, fields)
+
+
+def _active(active: bool, reason: str | None) -> dict[str, object]:
+    body: dict[str, object] = {"active": active}
+    if reason:
+        body["reason"] = reason[:300]
+    return body

@@ -276,6 +276,7 @@ class SellBuyTask:
     average_price: Decimal | None
     created_at: datetime | None
     open_orders: tuple[OrderRecord, ...] = ()
+    disabled_reason: str = ""  # why the bot switched it off (broker refusal), shown in the admin
 
     @classmethod
     def from_json(cls, data: Json) -> SellBuyTask:
@@ -290,6 +291,7 @@ class SellBuyTask:
             average_price=opt_dec(data.get("average_price")),
             created_at=opt_time(data.get("created_at")),
             open_orders=tuple(OrderRecord.from_json(o) for o in data.get("open_orders") or ()),
+            disabled_reason=str(data.get("disabled_reason") or ""),
         )
 
 

@@ -70,6 +70,49 @@ API_ERRORS: dict[str, tuple[str, str]] = {
     "90003": ("FAILED_PRECONDITION", "the order is too large; split it"),
 }
 
+# A refused order whose reason will not go away by itself: the same order (same task: its
+# instrument, direction, amount, limit price) would be refused again however long one waited,
+# until the owner changes the task or the account. A task refused so is switched off (with the
+# reason, shown in the admin) instead of failing again at every /sellbuy. Every other code is
+# transient: a session that is closed or in a mode that refuses this order (30068, 30079, 30092,
+# 30097, 30098, 30103), the exchange or broker busy (30049, 30095, 30096, 70001-70003, 80001,
+# 80002), or money and margin (30034, 30042) that fills, deposits or closed positions change.
+PERMANENT_CODES: frozenset[str] = frozenset(
+    {
+        "30015",  # quantity missing or zero
+        "30016",  # quantity invalid
+        "30017",  # price missing
+        "30018",  # price invalid
+        "30019",  # direction missing
+        "30020",  # direction invalid
+        "30025",  # order type missing
+        "30026",  # order type invalid
+        "30047",  # price currency does not match
+        "30051",  # margin trading disabled on the account
+        "30052",  # instrument not tradable through the API
+        "30078",  # price not a multiple of the price step
+        "30080",  # quantity must be positive
+        "30081",  # account closed
+        "30082",  # account blocked
+        "30099",  # price outside the instrument's limits (a task's limit price)
+        "30100",  # price must be positive
+        "30101",  # qualification test required
+        "30109",  # maximum transaction amount exceeded
+        "40002",  # token has insufficient privileges
+        "40004",  # orders not available on this account
+        "50002",  # instrument not found
+        "90001",  # order needs confirmation (impossible via the API)
+        "90002",  # only for qualified investors
+        "90003",  # order too large
+    }
+)
+
+
+def is_permanent(api_code: str | None) -> bool:
+    """Whether an order refused with `api_code` would be refused again by itself."""
+    return api_code in PERMANENT_CODES
+
+
 # gRPC status numbers and names.
 GRPC_NAMES: dict[int, str] = {
     0: "OK",

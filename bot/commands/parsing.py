@@ -37,8 +37,9 @@ _NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 _GROUP_HEAD = re.compile(r"[+-]?[0-9]{1,3}")
 _GROUP_TAIL = re.compile(r"[0-9]{3}(?:[.,][0-9]+)?")
 _INNER_SEPARATORS = str.maketrans("", "", "_'\u00a0\u202f\u2009")
-# a job id has a digit in it ("3", "#3", "sb-3"); a word such as "abc" or "all" is not an id
-_JOB_ID = re.compile(r"#?((?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{1,40})")
+# a job id as the owner sees it: a letter for its table and the Base task's id (T5 sell/buy task
+# 5, S5 spread 5), a letter of another family (J7...), or a bare number (the one job with it)
+_JOB_ID = re.compile(r"#?([A-Za-z]?[0-9]{1,9})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +187,11 @@ def parse_ticker(text: str | None) -> str | ParseError:
 
 
 def parse_job_id(text: str | None) -> str | ParseError | None:
-    """`/stop` (None: every job) or `/stop ID` (`#3` accepted)."""
+    """`/stop` (None: every job) or `/stop ID` (`S5`, `#t5`, `5`; upper-cased)."""
     tokens = (text or "").split()
     if not tokens:
         return None
     match = _JOB_ID.fullmatch(tokens[0]) if len(tokens) == 1 else None
     if match is None:
         return ParseError("parse.stop_usage")
-    return match.group(1)
+    return match.group(1).upper()

@@ -29,6 +29,7 @@ __all__ = [
     "DividendReport",
     "Health",
     "JobInfo",
+    "NeedsConfirmation",
     "Notifier",
     "ScanReport",
     "SellBuyOrder",
@@ -52,6 +53,17 @@ class UserError(Exception):
         super().__init__(key)
         self.key = key
         self.params = {name: str(value) for name, value in params.items()}
+
+
+class NeedsConfirmation(UserError):
+    """The command would do something the owner must agree to first (a sale that opens a short,
+    /dump of what a spread's leg holds). Nothing was changed. The transport shows the text of
+    `key` with Confirm / Cancel and, on Confirm, repeats the call allowing `consent` (pieces):
+    if things got worse meanwhile, the engine asks again."""
+
+    def __init__(self, key: str, *, consent: int, **params: object) -> None:
+        super().__init__(key, **params)
+        self.consent = consent
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +116,7 @@ class CatalogueUpdate:
 
 class StopsCommands(Protocol):
     """The stop-order family (bot.engine.stops.desk.StopsDesk). Plans send nothing; `run` and
-    `run_cancel` start bulk jobs (ids "b1", "b2"... in /tasks; /stop stops them)."""
+    `run_cancel` start bulk jobs (ids "B1", "B2"... in /tasks; /stop stops them)."""
 
     async def plan_bulk(self, kind: Literal["stops", "shorts"]) -> StopPlan: ...
 
@@ -139,12 +151,16 @@ class Trader(Protocol):
         """Run every active sell/buy task from the Base (refuses when the Base is down)."""
         ...
 
-    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
-        """Create a sell/buy task in the Base and run it (UserError on bad input)."""
+    async def start_sellbuy(self, order: SellBuyOrder, *, allow_short: int = 0) -> JobInfo:
+        """Create a sell/buy task in the Base and run it (UserError on bad input). A sale that
+        would open or increase a short by more than `allow_short` pieces raises
+        NeedsConfirmation (consent: the short's pieces)."""
         ...
 
-    async def start_dump(self, ticker: str) -> JobInfo:
-        """Close the position in `ticker` with the sell/buy mechanism."""
+    async def start_dump(self, ticker: str, *, allow_spread_legs: int = 0) -> JobInfo:
+        """Close the position in `ticker` with the sell/buy mechanism. When more than
+        `allow_spread_legs` pieces of it are held by active spreads' legs, raises
+        NeedsConfirmation (consent: those pieces)."""
         ...
 
     async def start_spreads_all(self) -> list[JobInfo]:

@@ -1,8 +1,19 @@
-"""The job registry: short typeable ids ("1", "2"...), what each job is doing, and stopping.
+"""The job registry: owner-facing ids, what each job is doing, and stopping.
 
 A job is an asyncio task running a coroutine that watches its `Job.stop_requested` event. The
 same work (`key`, e.g. "sellbuy:12" for sell/buy task 12) cannot run twice at once: a second
 start is refused with UserError('job_already_running').
+
+Ids (`job_ref`): a job of a Base task is named by the task's id with a letter for its table, the
+same everywhere (bot, reports, /stop, the admin): `T5` is sell/buy task 5, `S5` is spread 5. A job
+with no Base task gets its kind's letter and a number of this run (`J7`; other families may give
+their own letter through `REF_PREFIX`).
+
+A job's records outlive it: when a job ends its key stays reserved (`running_key` still answers)
+until everything journaled up to its end has reached the Base (`settle`), so a new job for the
+same task can never start from Base totals that miss the old job's last fills or its switch-off.
+`mark()` and `touched_since()` let a command that reads the Base before starting jobs see whether
+a key started or ended while it was reading.
 """
 
 from __future__ import annotations
@@ -20,6 +31,25 @@ from bot.engine.events import JobKind
 from bot.engine.interface import JobInfo, UserError
 
 log = logging.getLogger(__name__)
+
+# owner-facing letter of a job's id, by kind: Base task id after it ("T5", "S5"), or a number of
+# this run for a job without a Base task ("J3")
+REF_PREFIX: dict[str, str] = {"sellbuy": "T", "spread": "S"}  # bulk stop jobs: B1, B2... (stops)
+LOCAL_PREFIX = "J"
+
+
+def job_ref(kind: str, task_id: int | None, number: int) -> str:
+    """The id the owner sees and types: `T5` (sell/buy task 5), `S5` (spread 5), `J7`."""
+    prefix = REF_PREFIX.get(kind)
+    if prefix is not None and task_id is not None:
+        return f"{prefix}{task_id}"
+    return f"{LOCAL_PREFIX}{number}"
+
+
+def normalise_ref(text: str) -> str:
+    """`#s5` -> `S5` (ids are typed in any case, with or without `#`)."""
+    return text.strip().lstrip("#").upper()
+
 
 JobState = Literal["running", "waiting", "stopping"]
 
@@ -39,6 +69,7 @@ class Job:
     rounds: int = 0  # decision rounds so far (diagnostics and tests)
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    order: int = 0  # start order in this run (listing)
 
     def info(self) -> JobInfo:
         return JobInfo(
@@ -58,23 +89,54 @@ class Job:
         return self.stop_requested.is_set()
 
 
+Settle = Callable[[], Callable[[], Awaitable[None]]]
+
+
 class JobRegistry:
-    def __init__(self, *, stop_timeout: float = 30.0) -> None:
+    """`settle`, called as a job ends, returns what to await before its key is free again
+    (the engine's: everything journaled so far has reached the Base)."""
+
+    def __init__(self, *, stop_timeout: float = 30.0, settle: Settle | None = None) -> None:
         self._jobs: dict[str, Job] = {}
         self._by_key: dict[str, Job] = {}
         self._next_id = 1
         self._idle = asyncio.Event()
         self._idle.set()
         self._stop_timeout = stop_timeout
+        self._settle = settle
+        self._settling: set[asyncio.Task[None]] = set()
+        self._epoch = 0
+        self._touched: dict[str, int] = {}
 
     def jobs(self) -> list[Job]:
-        return list(self._jobs.values())  # in the order they started
+        return sorted(self._jobs.values(), key=lambda j: j.order)
 
     def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id.strip().lstrip("#"))
+        """The running job of an owner-typed id (`S5`, `#t5`); a bare number finds the one job
+        whose Base task has that id, when only one has."""
+        ref = normalise_ref(job_id)
+        job = self._jobs.get(ref)
+        if job is not None or not ref.isdigit():
+            return job
+        same = [j for j in self._jobs.values() if j.task_id is not None and str(j.task_id) == ref]
+        return same[0] if len(same) == 1 else None
 
     def running_key(self, key: str) -> Job | None:
+        """The job running `key`, or the one that ended and whose records are not yet all in
+        the Base (the key stays reserved until they are)."""
         return self._by_key.get(key)
+
+    def mark(self) -> int:
+        """A point in the registry's history, for `touched_since`."""
+        return self._epoch
+
+    def touched_since(self, key: str, mark: int) -> bool:
+        """Whether a job for `key` started or released its key after `mark`."""
+        return self._touched.get(key, -1) > mark
+
+    def _touch(self, key: str) -> None:
+        self._epoch += 1
+        self._touched[key] = self._epoch
 
     def check_free(self, key: str) -> None:
         """Raise UserError('job_already_running') when `key` already runs."""
@@ -94,21 +156,26 @@ class JobRegistry:
         task_id: int | None = None,
         job_id: str | None = None,
     ) -> Job:
-        """`job_id` names the job (bulk commands: "b1", "b2"...); by default the next number."""
+        """`job_id` names the job (bulk commands: "B1"...); by default from its task (job_ref)."""
         self.check_free(key)
-        if job_id is not None and job_id in self._jobs:
+        if job_id is None:
+            job_id = job_ref(kind, task_id, self._next_id)
+            if job_id in self._jobs:  # two keys of one Base task (never by design): keep ids unique
+                job_id = job_ref("", None, self._next_id)
+        elif job_id in self._jobs:
             raise UserError(text_keys.JOB_ALREADY_RUNNING, job_id=job_id, title=title)
         job = Job(
-            job_id=job_id or str(self._next_id),
+            job_id=job_id,
             key=key,
             kind=kind,
             title=title,
             amount=amount,
             started_at=started_at,
             task_id=task_id,
+            order=self._next_id,
         )
-        if job_id is None:
-            self._next_id += 1
+        self._next_id += 1
+        self._touch(key)
         self._jobs[job.job_id] = job
         self._by_key[key] = job
         self._idle.clear()
@@ -126,11 +193,38 @@ class JobRegistry:
             self._forget(job)
 
     def _forget(self, job: Job) -> None:
-        self._jobs.pop(job.job_id, None)
+        if self._jobs.get(job.job_id) is job:
+            del self._jobs[job.job_id]
         if self._by_key.get(job.key) is job:
-            del self._by_key[job.key]
+            if self._settle is None:
+                self._release(job)
+            else:
+                settled = self._settle()
+                task = asyncio.get_running_loop().create_task(
+                    self._release_when(job, settled), name=f"settle-{job.key}"
+                )
+                self._settling.add(task)
+                task.add_done_callback(self._settling.discard)
         if not self._jobs:
             self._idle.set()
+
+    async def _release_when(self, job: Job, settled: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await settled()
+        finally:
+            self._release(job)
+
+    def _release(self, job: Job) -> None:
+        if self._by_key.get(job.key) is job:
+            del self._by_key[job.key]
+            self._touch(job.key)
+
+    async def close(self) -> None:
+        """Forget the keys still waiting for their records (the engine is going away)."""
+        for task in list(self._settling):
+            task.cancel()
+        if self._settling:
+            await asyncio.wait(self._settling, timeout=5.0)
 
     async def stop(self, job_id: str | None = None) -> list[JobInfo]:
         """Ask one job (or all) to stop and wait until they have (live orders cancelled, progress

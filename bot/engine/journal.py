@@ -134,6 +134,15 @@ class Journal:
                     continue
         return items
 
+    @property
+    def last_seq(self) -> int:
+        """The number of the last entry journaled (0 when none ever was)."""
+        return self._seq
+
+    def flushed_through(self, seq: int) -> bool:
+        """True when no entry numbered `seq` or lower is still owed to the Base."""
+        return not self._pending or min(self._pending) > seq
+
     def pending(self) -> list[Entry]:
         return [self._pending[seq] for seq in sorted(self._pending)]
 

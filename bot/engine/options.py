@@ -37,3 +37,7 @@ class EngineOptions:
     views_snapshot_interval: float | None = None
     # how often running tasks' executable prices are sampled (from books already watched)
     views_sample_interval: float = 5.0
+    # a sell/buy job's order follows a new best price only once it has held this long, and
+    # places at most this many orders a minute (bot.engine.order_moves)
+    order_move_hold: float = 1.0
+    order_moves_per_minute: int = 12

@@ -69,6 +69,8 @@ class BaseRecorder:
         self._down_since: datetime | None = None
         self._flushed_while_down = 0
         self._task: asyncio.Task[None] | None = None
+        # set (and replaced) each time an entry leaves the journal
+        self._progress = asyncio.Event()
         # client ids of orders the Base refused: their updates and fills are parked with them
         self._parked_orders: set[str] = {
             str(item["data"].get("client_order_id"))
@@ -96,6 +98,16 @@ class BaseRecorder:
     async def wait_flushed(self) -> None:
         """Return when every journaled record has reached the Base."""
         await self._idle.wait()
+
+    def mark(self) -> int:
+        """The journal's position now: what has been journaled up to this moment."""
+        return self._journal.last_seq
+
+    async def wait_flushed_through(self, mark: int) -> None:
+        """Return once every record journaled up to `mark` (see `mark`) has reached the Base
+        (or been parked); records journaled later do not hold it up."""
+        while not self._journal.flushed_through(mark):
+            await self._progress.wait()
 
     async def read_sellbuy_progress(
         self, task_id: int, within: float
@@ -141,8 +153,14 @@ class BaseRecorder:
     def record_fill(self, fill: NewFill) -> None:
         self._add("fill", fill.to_json())
 
-    def set_task_active(self, kind: str, task_id: int, active: bool) -> None:
-        self._add("task_active", {"kind": kind, "task_id": task_id, "active": active})
+    def set_task_active(
+        self, kind: str, task_id: int, active: bool, reason: str | None = None
+    ) -> None:
+        """Switch a task on or off in the Base; `reason` (switching off) shows in the admin."""
+        data: dict[str, Any] = {"kind": kind, "task_id": task_id, "active": active}
+        if reason:
+            data["reason"] = reason
+        self._add("task_active", data)
 
     def _add(self, kind: Any, data: dict[str, Any]) -> None:
         self._journal.append(kind, data)
@@ -355,6 +373,8 @@ class BaseRecorder:
             self._after_sent(count)
 
     def _after_sent(self, count: int = 1) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
         if self.is_down:
             self._flushed_while_down += count
             if not len(self._journal):
@@ -462,9 +482,10 @@ async def send_record(base: BaseApi, kind: str, data: dict[str, Any]) -> None:
             )
         )
     elif kind == "task_active":
+        task_id, active, reason = int(data["task_id"]), bool(data["active"]), data.get("reason")
         if data["kind"] == "sellbuy":
-            await base.set_sellbuy_active(int(data["task_id"]), bool(data["active"]))
+            await base.set_sellbuy_active(task_id, active, reason)
         elif data["kind"] == "spread":
-            await base.set_spread_active(int(data["task_id"]), bool(data["active"]))
+            await base.set_spread_active(task_id, active, reason)
     else:  # pragma: no cover - journal written by this module only
         log.error("unknown journal entry kind %s", kind)

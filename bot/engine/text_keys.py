@@ -48,6 +48,17 @@ NO_ACTIVE_TASKS = "no_active_tasks"
 CATALOGUE_EMPTY = "catalogue_empty"
 # /spreads: no active spread in the Base. params: none
 NO_ACTIVE_SPREADS = "no_active_spreads"
+# A command that starts jobs came while the engine was still resuming after a restart and it
+# did not finish in time. params: none
+ENGINE_STARTING = "safety.engine_starting"
+
+# ---- questions before a command runs (NeedsConfirmation: asked with Confirm / Cancel) ---------
+
+# The sale would open or increase a short by `short` pieces (`after`: the position after).
+# params: ticker, amount, position, short, after
+SHORT_NEEDS_CONSENT = "safety.short_needs_consent"
+# /dump would close what active spreads' legs hold. params: ticker, position, pieces, spreads
+DUMP_SPREAD_LEG = "safety.dump_spread_leg"
 
 # ---- a spread that cannot be traded as described (UserError, JobFinished.reason_key) ---------
 
@@ -102,6 +113,13 @@ RECONCILED = "reconciled"
 CATALOGUE_UPDATED = "catalogue_updated"
 # The daily catalogue refresh failed. params: message
 CATALOGUE_FAILED = "catalogue_failed"
+
+# The broker refused the task's order for a reason that will not go away by itself: the task
+# is switched off in the Base (reason shown in the admin). params: ticker, message, code
+TASK_SWITCHED_OFF = "safety.task_switched_off"
+# Buying by sum: the budget does not pay for another lot at the price now; the job ends with
+# what it bought. params: ticker, executed, amount, budget, spent, left
+BUDGET_SPENT = "safety.budget_spent"
 
 # ---- spread alerts (Alert.reason_key; SPREAD_LEFT_UNHEDGED and SPREAD_FAR_REFUSED also end a
 # spread job as JobFinished.reason_key) ----------------------------------------------------------

@@ -21,23 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timedelta
 from datetime import time as dt_time
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 from bot.base_client.api import BaseApi
-from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import Instrument, SellBuyTask, Spread, TradingSettings
+from bot.base_client.errors import BaseUnavailable
 from bot.broker import errors as broker_errors
 from bot.broker.client import TInvestClient
-from bot.broker.types import OrderState, Positions
-from bot.engine import events, risk, text_keys
+from bot.broker.types import OrderState
+from bot.engine import events, text_keys
 from bot.engine.broker_port import BrokerPort
 from bot.engine.catalogue import catalogue_payload
 from bot.engine.clock import Clock, SystemClock, sleep_until
@@ -52,21 +50,23 @@ from bot.engine.interface import (
     SpreadQuote,
     UserError,
 )
-from bot.engine.jobs import Job, JobRegistry
+from bot.engine.jobs import JobRegistry
 from bot.engine.journal import Journal
 from bot.engine.market import BookFeeds
 from bot.engine.options import EngineOptions
 from bot.engine.order_watch import OrderWatcher
 from bot.engine.orders import CancelNotConfirmed, OrderDesk, TrackedOrder
 from bot.engine.recorder import BaseRecorder
+from bot.engine.running import RunningFile
 from bot.engine.scanners.desk import ScanDesk
 from bot.engine.scanners.report import DividendReport, ScanReport
-from bot.engine.sellbuy import SellBuyRun, SellBuySpec, passive_price
+from bot.engine.sellbuy.desk import SellBuyDesk, broker_refusal
 from bot.engine.sessions import MOSCOW, SessionCalendar
-from bot.engine.spreads import job as spread_job
+from bot.engine.spreads.desk import SpreadDesk
 from bot.engine.spreads.legs import SpreadTuning
 from bot.engine.spreads.order_events import OrderEventRouter
 from bot.engine.spreads.prices import engine_spread_prices
+from bot.engine.startup import StartGate
 from bot.engine.stops.desk import StopsBase, StopsDesk, StopsTuning
 from bot.engine.tape.policy import TapeOptions
 from bot.engine.tape.service import TapeService
@@ -76,11 +76,9 @@ from bot.engine.views.desk import ViewsDesk
 
 log = logging.getLogger(__name__)
 
-RUNNING_FILE = "running.json"
 # /stop and shutdown wait this long for spread jobs: a job being stopped first completes (and
 # retries) the hedge of its last far fill, so the position is left neutral
 SPREAD_STOP_TIMEOUT = 120.0
-T = TypeVar("T")
 
 
 def as_port(broker: TInvestClient | BrokerPort) -> BrokerPort:
@@ -131,7 +129,10 @@ class Engine:
             retry_max=self._options.base_retry_max,
             probe_interval=self._options.base_probe_interval,
         )
-        self._registry = JobRegistry(stop_timeout=self._options.stop_timeout)
+        self._registry = JobRegistry(
+            stop_timeout=self._options.stop_timeout, settle=self._recorder_settled
+        )
+        self._gate = StartGate(self._recorder)
         self._feeds = BookFeeds(
             self._broker,
             depth=self._options.book_depth,
@@ -179,12 +180,34 @@ class Engine:
         self._spread_stop_timeout = spread_stop_timeout
         # one order-state stream per engine: it feeds the sell/buy jobs' watcher and the spreads
         self._order_events = OrderEventRouter()
-        self._running_tasks: set[int] = self._load_running()
-        self._running_spreads: set[int] = self._load_running("spread")
+        self._running = RunningFile(state_dir)
+        self.sellbuy = SellBuyDesk(
+            self._ctx,
+            base,
+            self._registry,
+            self._gate,
+            self._running,
+            closing=lambda: self._closed,
+        )
+        self.spreads = SpreadDesk(
+            self._ctx,
+            base,
+            self._registry,
+            self._gate,
+            self._running,
+            tuning=spread_tuning,
+            order_events=self._order_events,
+            closing=lambda: self._closed,
+        )
         self.views = ViewsDesk(self._ctx, base, self._registry)  # /portfolio /orders /stats /chart
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
+
+    def _recorder_settled(self) -> Callable[[], Coroutine[Any, Any, None]]:
+        """What a job's key waits for when the job ends: its records in the Base."""
+        mark = self._recorder.mark()
+        return lambda: self._recorder.wait_flushed_through(mark)
 
     def _hook_rate_limits(self, broker: object) -> None:
         """Report the broker client's long rate-limit waits as RateLimitWait events (unless the
@@ -226,6 +249,7 @@ class Engine:
         try:
             await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
             await self._reconcile()
+            self._gate.open()
         except (TimeoutError, BaseUnavailable):
             log.warning("Base unavailable at start; reconciling when it is back")
             self._recorder.mark_down()
@@ -237,63 +261,24 @@ class Engine:
             await self._recorder.wait_flushed()
             try:
                 await self._reconcile()
+                self._gate.open()
                 return
             except BaseUnavailable:
                 self._recorder.mark_down()
                 await self._clock.sleep(self._options.base_retry_max)
 
     async def _reconcile(self) -> None:
-        """Resume the sell/buy tasks that were running (or still have open orders): each job
-        first learns the fate of its open orders from the broker and records missed fills."""
+        """Resume the sell/buy tasks and spreads that were running (or still have open orders),
+        then settle the orders of tasks switched off meanwhile."""
         tasks = await self._base.active_tasks()
         settings = await self._base.settings()
-        resumed = 0
-        to_resume = [
-            task for task in tasks.sellbuy if task.id in self._running_tasks or task.open_orders
-        ]
-        positions: Positions | None = None
-        if to_resume:
-            try:
-                positions = await self._positions()  # one read for every task resumed
-            except UserError:  # the broker did not answer: resume anyway, risk from zero
-                log.warning("no positions at start; assuming none")
-        for task in to_resume:
-            if self._registry.running_key(f"sellbuy:{task.id}") is not None:
-                continue
-            position = 0 if positions is None else _balance(positions, task.instrument)
-            try:
-                self._start_task(task, settings, position)
-            except UserError as exc:  # started meanwhile (a race with /sellbuy): go on
-                log.warning("sell/buy task %s not resumed: %s", task.id, exc)
-                continue
-            resumed += 1
-        forgotten = self._running_tasks - {t.id for t in tasks.sellbuy}
-        for task_id in forgotten:
-            self._running_tasks.discard(task_id)
-        self._save_running()
+        resumed = await self.sellbuy.resume(tasks.sellbuy, settings)
         if resumed:
             log.info("resumed %d sell/buy job(s) after a restart", resumed)
-        await self._resume_spreads(tasks.spreads, settings)
+        resumed = await self.spreads.resume(tasks.spreads, settings)
+        if resumed:
+            log.info("resumed %d spread job(s) after a restart", resumed)
         await self._settle_orphans({t.id for t in tasks.sellbuy}, {s.id for s in tasks.spreads})
-
-    async def _resume_spreads(self, spreads: Sequence[Spread], settings: TradingSettings) -> None:
-        """Resume the spreads that were running, have open orders or unbalanced legs: each job
-        adopts its open orders and hedges any imbalance before trading on."""
-        jobs = await spread_job.resume_spreads(
-            self._registry,
-            self._ctx,
-            spreads,
-            settings,
-            running=set(self._running_spreads),
-            tuning=self._spread_tuning,
-            order_events=self._order_events,
-        )
-        for job in jobs:
-            self._track_spread(job)
-        self._running_spreads &= {s.id for s in spreads}
-        self._save_running()
-        if jobs:
-            log.info("resumed %d spread job(s) after a restart", len(jobs))
 
     async def _settle_orphans(
         self, active_task_ids: set[int], active_spread_ids: set[int] | None = None
@@ -346,6 +331,7 @@ class Engine:
         if not self._recorder.is_down:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._recorder.wait_flushed(), self._options.stop_timeout)
+        await self._registry.close()
         await self._recorder.close()
         await self.tape.close()
         await self._orders.close()
@@ -423,159 +409,58 @@ class Engine:
             await self._registry.stop(job_id)
         for info in infos:
             if info.task_id is not None and info.kind == "sellbuy":
-                self._running_tasks.discard(info.task_id)
+                self._running.sellbuy.discard(info.task_id)
             if info.task_id is not None and info.kind == "spread":
-                self._running_spreads.discard(info.task_id)
-        self._save_running()
+                self._running.spread.discard(info.task_id)
+        self._running.save()
         return infos
 
     async def wait_idle(self) -> None:
         await self._registry.wait_idle()
 
     async def start_sellbuy_all(self) -> list[JobInfo]:
-        self._require_base()
-        tasks = await self._base_call(self._base.active_tasks())
-        settings = await self._base_call(self._base.settings())
-        if not tasks.sellbuy:
-            raise UserError(text_keys.NO_ACTIVE_TASKS)
-        # one positions read for all tasks, before any starts: a broker failure then refuses the
-        # command as a whole instead of leaving jobs running that the reply never names
-        positions = await self._positions()
-        started: list[JobInfo] = []
-        for task in tasks.sellbuy:
-            if self._registry.running_key(f"sellbuy:{task.id}") is not None:
-                continue
-            position = _balance(positions, task.instrument)
-            started.append(self._start_task(task, settings, position).info())
-        return started
+        return await self.sellbuy.start_all()
 
-    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
-        self._require_base()
-        instrument = await self._instrument(order.ticker)
-        self._check_tradable(instrument, order.direction)
-        if order.limit_price is not None:
-            increment = instrument.min_price_increment
-            if order.limit_price <= 0 or (increment > 0 and order.limit_price % increment != 0):
-                raise UserError(
-                    text_keys.BAD_LIMIT_PRICE,
-                    ticker=instrument.ticker,
-                    price=order.limit_price,
-                    increment=increment,
-                )
-        price = await self._reference_price(instrument, order.direction, order.limit_price)
-        lot = instrument.lot
-        if order.money is not None:
-            if order.money <= 0:
-                raise UserError(text_keys.NOT_POSITIVE, ticker=instrument.ticker)
-            lot_price = risk.piece_value(instrument, price) * lot
-            lots = int((order.money / lot_price).to_integral_value(rounding=ROUND_FLOOR))
-            if lots < 1:
-                raise UserError(
-                    text_keys.SUM_BELOW_LOT,
-                    ticker=instrument.ticker,
-                    sum=order.money,
-                    lot=lot,
-                    lot_price=lot_price.quantize(Decimal("0.01")),
-                )
-            amount = lots * lot
-        else:
-            amount = order.amount or 0
-            if amount <= 0:
-                raise UserError(text_keys.NOT_POSITIVE, ticker=instrument.ticker)
-            if amount % lot:
-                raise UserError(
-                    text_keys.NOT_WHOLE_LOTS, ticker=instrument.ticker, amount=amount, lot=lot
-                )
-        settings = await self._base_call(self._base.settings())
-        position = await self._position(instrument)
-        covered = self._check_short(instrument, order.direction, amount, position)
-        self._check_risk(settings, instrument, price, amount, order.direction, position)
-        task = await self._base_call(
-            self._base.create_sellbuy(
-                instrument_id=instrument.id,
-                direction=order.direction,
-                amount=amount,
-                limit_price=order.limit_price,
-                covered=covered,
-            )
-        )
-        return self._start_task(task, settings, position).info()
+    async def start_sellbuy(self, order: SellBuyOrder, *, allow_short: int = 0) -> JobInfo:
+        return await self.sellbuy.start_one(order, allow_short=allow_short)
 
-    async def start_dump(self, ticker: str) -> JobInfo:
-        self._require_base()
-        instrument = await self._instrument(ticker)
-        position = await self._position(instrument)
-        amount = abs(position) - abs(position) % instrument.lot
-        if amount <= 0:
-            raise UserError(text_keys.NO_POSITION, ticker=instrument.ticker)
-        direction: Literal["buy", "sell"] = "sell" if position > 0 else "buy"
-        self._check_tradable(instrument, direction)
-        price = await self._reference_price(instrument, direction, None)
-        settings = await self._base_call(self._base.settings())
-        self._check_risk(settings, instrument, price, amount, direction, position)
-        task = await self._base_call(
-            self._base.create_sellbuy(
-                instrument_id=instrument.id,
-                direction=direction,
-                amount=amount,
-                limit_price=None,
-                covered=direction == "sell",  # closing a long: the position covers the sale
-            )
-        )
-        return self._start_task(task, settings, position).info()
+    async def start_dump(self, ticker: str, *, allow_spread_legs: int = 0) -> JobInfo:
+        return await self.sellbuy.start_dump(ticker, allow_spread_legs=allow_spread_legs)
 
     async def start_spreads_all(self) -> list[JobInfo]:
-        self._require_base()
-        infos = await self._base_call(
-            spread_job.start_spreads_all(
-                self._registry,
-                self._ctx,
-                self._base,
-                tuning=self._spread_tuning,
-                order_events=self._order_events,
-            )
-        )
-        for info in infos:
-            job = self._registry.get(info.job_id)
-            if job is not None:
-                self._track_spread(job)
-        return infos
+        return await self.spreads.start_all()
 
     async def spread_prices(self) -> list[SpreadQuote]:
-        self._require_base()
-        tasks = await self._base_call(self._base.active_tasks())
+        self._gate.require_base()
+        tasks = await self._gate.base_call(self._base.active_tasks())
         if not tasks.spreads:
             raise UserError(text_keys.NO_ACTIVE_SPREADS)
         try:
             return await engine_spread_prices(self._ctx, tasks.spreads)
         except broker_errors.BrokerError as exc:
-            raise UserError(
-                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
-            ) from exc
+            raise broker_refusal(exc) from exc
 
     async def scan(self, rate: Decimal | None = None) -> ScanReport:
-        self._require_base()
+        self._gate.require_base()
         return await self.scanners.scan(rate)
 
     async def dividend_scan(self, top: int = 50) -> DividendReport:
-        self._require_base()
+        self._gate.require_base()
         return await self.scanners.dividend_scan(top)
 
     async def whatif(self, spread_id: int, target: Decimal, days: int = 1) -> WhatIfResult:
         return await self.tape.whatif(spread_id, target, days)
 
     async def update_catalogue(self) -> CatalogueUpdate:
-        self._require_base()
+        self._gate.require_base()
         try:
             instruments = await self._broker.instruments()
         except broker_errors.BrokerError as exc:
-            raise UserError(
-                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
-            ) from exc
+            raise broker_refusal(exc) from exc
         payload, counts = catalogue_payload(instruments)
         if not payload:
             raise UserError(text_keys.CATALOGUE_EMPTY)
-        result = await self._base_call(self._base.sync_instruments(payload, complete=True))
+        result = await self._gate.base_call(self._base.sync_instruments(payload, complete=True))
         return CatalogueUpdate(
             created=result.created,
             updated=result.updated,
@@ -607,168 +492,9 @@ class Engine:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _start_task(self, task: SellBuyTask, settings: TradingSettings, position: int) -> Job:
-        spec = SellBuySpec(
-            task_id=task.id,
-            instrument=task.instrument,
-            direction=task.direction,
-            amount=task.amount,
-            limit_price=task.limit_price,
-            executed=task.executed,
-            average_price=task.average_price,
-            open_orders=task.open_orders,
-            start_position=position,
-        )
-
-        async def run(job: Job) -> None:
-            try:
-                await SellBuyRun(self._ctx, spec, job, settings).run()
-            finally:
-                if not job.stopping or self._closed:
-                    # finished on its own (or engine shutdown): no longer to resume
-                    self._running_tasks.discard(task.id)
-                    self._save_running()
-
-        job = self._registry.start(
-            key=spec.key,
-            kind="sellbuy",
-            title=spec.title,
-            amount=spec.amount,
-            started_at=self._clock.now(),
-            run=run,
-            task_id=task.id,
-        )
-        self._running_tasks.add(task.id)
-        self._save_running()
-        return job
-
-    def _track_spread(self, job: Job) -> None:
-        """Remember a running spread (resumed after a crash) until it ends on its own."""
-        if job.task_id is None or job.task is None:
-            return
-        spread_id = job.task_id
-        self._running_spreads.add(spread_id)
-        self._save_running()
-
-        def ended(_task: object) -> None:
-            if not job.stopping or self._closed:
-                self._running_spreads.discard(spread_id)
-                self._save_running()
-
-        job.task.add_done_callback(ended)
-
     def _order_stream(self) -> AsyncIterator[OrderState]:
         """The account's order states, each also given to the sell/buy jobs' watcher."""
         return _Tee(self._broker.order_states(self._account_id), self._orders.put)
-
-    def _require_base(self) -> None:
-        if self._recorder.is_down:
-            raise UserError(text_keys.BASE_UNAVAILABLE)
-
-    async def _base_call(self, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except BaseUnavailable as exc:
-            self._recorder.mark_down()
-            raise UserError(text_keys.BASE_UNAVAILABLE) from exc
-        except BaseRejected as exc:
-            raise UserError(text_keys.BASE_REJECTED, message=exc.message) from exc
-
-    async def _instrument(self, ticker: str) -> Instrument:
-        name = ticker.strip().upper()
-        instrument = await self._base_call(self._base.instrument_by_ticker(name))
-        if instrument is None or not instrument.active:
-            raise UserError(text_keys.UNKNOWN_TICKER, ticker=name)
-        return instrument
-
-    @staticmethod
-    def _check_short(instrument: Instrument, direction: str, amount: int, position: int) -> bool:
-        """Whether a sale is covered by the long position; refuse an uncovered sale of a share
-        that cannot be shorted (futures can always be sold)."""
-        if direction != "sell":
-            return False
-        covered = position >= amount
-        if not covered and instrument.kind == "share" and not instrument.short_enabled:
-            raise UserError(
-                text_keys.NOT_SHORTABLE,
-                ticker=instrument.ticker,
-                amount=amount,
-                position=max(position, 0),
-            )
-        return covered
-
-    @staticmethod
-    def _check_tradable(instrument: Instrument, direction: str) -> None:
-        allowed = instrument.api_trade_available and (
-            instrument.buy_available if direction == "buy" else instrument.sell_available
-        )
-        if not allowed:
-            raise UserError(text_keys.NOT_TRADABLE, ticker=instrument.ticker)
-
-    async def _reference_price(
-        self, instrument: Instrument, direction: Literal["buy", "sell"], limit: Decimal | None
-    ) -> Decimal:
-        try:
-            book = await self._broker.order_book(instrument.uid or instrument.figi, 1)
-        except broker_errors.BrokerError as exc:
-            raise UserError(
-                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
-            ) from exc
-        price = passive_price(book, direction, limit)
-        if price is None:
-            price = book.last_price
-        if price is None or price <= 0:
-            raise UserError(text_keys.NO_PRICE, ticker=instrument.ticker)
-        return price
-
-    async def _position(self, instrument: Instrument) -> int:
-        return _balance(await self._positions(), instrument)
-
-    async def _positions(self) -> Positions:
-        try:
-            return await self._broker.positions(account_id=self._account_id)
-        except broker_errors.BrokerError as exc:
-            raise UserError(
-                text_keys.BROKER_ERROR, message=exc.user_message(), code=exc.api_code or ""
-            ) from exc
-
-    @staticmethod
-    def _check_risk(
-        settings: TradingSettings,
-        instrument: Instrument,
-        price: Decimal,
-        amount: int,
-        direction: str,
-        position: int,
-    ) -> None:
-        after = position + (amount if direction == "buy" else -amount)
-        refusal = risk.check_order(
-            settings, instrument, price=price, pieces=amount, position_after=after
-        )
-        if refusal is not None:
-            raise UserError(refusal.key, **refusal.params)
-
-    # -- running jobs file (resumed after a crash) --------------------------------------------
-
-    def _load_running(self, kind: str = "sellbuy") -> set[int]:
-        if self._state_dir is None:
-            return set()
-        path = self._state_dir / RUNNING_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return set()
-        return {int(x) for x in data.get(kind, [])}
-
-    def _save_running(self) -> None:
-        if self._state_dir is None:
-            return
-        self._state_dir.mkdir(parents=True, exist_ok=True)
-        path = self._state_dir / RUNNING_FILE
-        tmp = path.with_suffix(".tmp")
-        running = {"sellbuy": sorted(self._running_tasks), "spread": sorted(self._running_spreads)}
-        tmp.write_text(json.dumps(running), encoding="utf-8")
-        tmp.replace(path)
 
 
 class _Tee:
@@ -790,11 +516,6 @@ class _Tee:
         closer: Any = getattr(self._inner, "aclose", None)
         if closer is not None:
             await closer()
-
-
-def _balance(positions: Positions, instrument: Instrument) -> int:
-    """The instrument's position in pieces (found by uid, else by figi)."""
-    return positions.balance(instrument.uid) or positions.balance(instrument.figi)
 
 
 def next_local_time(now: datetime, at: dt_time) -> datetime:

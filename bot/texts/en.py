@@ -159,7 +159,10 @@ TEXTS: dict[str, str] = {
     "parse.too_precise": "{value} has too many decimal places (at most {places}). {usage}",
     "parse.price_missing": "A price must follow @. {usage}",
     "parse.dump_usage": "Usage: /dump TICKER — e.g. /dump SBER",
-    "parse.stop_usage": "Usage: /stop to stop every task, or /stop ID — e.g. /stop 3",
+    "parse.stop_usage": (
+        "Usage: /stop to stop every task, or /stop ID — "
+        "e.g. /stop T3 (sell/buy task 3) or /stop S2 (spread 2)"
+    ),
     "parse.no_arguments": "/{command} takes no arguments.",
     # errors
     "error.internal": (

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.texts import broker, scan, stops, tape, views
+from bot.texts import broker, safety, scan, stops, tape, views
 
-FAMILIES: tuple[ModuleType, ...] = (broker, scan, stops, tape, views)
+FAMILIES: tuple[ModuleType, ...] = (broker, safety, scan, stops, tape, views)

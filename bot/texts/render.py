@@ -18,6 +18,7 @@ from bot.engine.interface import (
     SpreadQuote,
     UserError,
 )
+from bot.engine.jobs import job_ref
 from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, format_seconds, format_time
 
@@ -367,7 +368,7 @@ def render_spread_quote(texts: Texts, quote: SpreadQuote, *, now: datetime | Non
     """One line: `#100 SRH7/SBER sell: 1 234,50 ₽ (цель 1 200 ✓) · buy: 1 190,00 ₽ (✗) · …`,
     or when both legs open, or why it cannot be priced."""
     pair = f"{quote.far_ticker}/{quote.near_ticker}"
-    common = {"id": quote.spread_id, "pair": pair}
+    common = {"id": job_ref("spread", quote.spread_id, 0), "pair": pair}
     if quote.error_key is not None:
         params = localise(texts, dict(quote.error_params))
         return texts(

@@ -160,7 +160,10 @@ TEXTS: dict[str, str] = {
     ),
     "parse.price_missing": "После @ нужна цена. {usage}",
     "parse.dump_usage": "Формат: /dump ТИКЕР — например /dump SBER",
-    "parse.stop_usage": "Формат: /stop — остановить все задачи, /stop ID — одну, например /stop 3",
+    "parse.stop_usage": (
+        "Формат: /stop — остановить все задачи, /stop ID — одну, например /stop T3 "
+        "(задача купли/продажи 3) или /stop S2 (спред 2)"
+    ),
     "parse.no_arguments": "У /{command} нет аргументов.",
     # errors
     "error.internal": (

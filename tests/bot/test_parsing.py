@@ -94,7 +94,9 @@ def test_dump_and_stop_arguments() -> None:
     assert parse_job_id(None) is None
     assert parse_job_id("") is None
     assert parse_job_id("#12") == "12"
-    assert parse_job_id("sb-3") == "sb-3"
+    assert parse_job_id("s5") == "S5" and parse_job_id("#T12") == "T12"
+    assert isinstance(parse_job_id("sb-3"), ParseError)
+    assert isinstance(parse_job_id("abc"), ParseError)
     assert isinstance(parse_job_id("1 2"), ParseError)
     assert isinstance(parse_job_id("$$"), ParseError)
     for word in ("abc", "#abc", "all", "-", "#", "sb-", "1.5", "3;"):

@@ -91,8 +91,10 @@ async def test_console_commands_then_exit_on_eof_and_sigterm_stops_jobs(tmp_path
 
         # a job running when SIGTERM arrives is stopped cleanly: its order is cancelled
         console = await open_console(stack)
-        console.type("/sell 10 SBER")
-        await console.wait_for("Started #1")
+        console.type("/sell 10 SBER")  # nothing held: it opens a short, asked first
+        await console.wait_for("[1] Confirm")
+        console.type("1")
+        await console.wait_for("Started #T")
 
         async def order_live() -> bool:
             return bool(await sim_live_orders(stack, "SBER"))
@@ -104,5 +106,5 @@ async def test_console_commands_then_exit_on_eof_and_sigterm_stops_jobs(tmp_path
             await asyncio.sleep(0.2)
         os.killpg(console.process.pid, signal.SIGTERM)
         assert await console.finish() == 0, console.output
-        assert "⏹ #1 sell 10 SBER stopped: [0/10]" in console.output
+        assert "sell 10 SBER stopped: [0/10]" in console.output
         assert await sim_live_orders(stack, "SBER") == []

@@ -5,6 +5,7 @@ at the bot's price, and the summary arrives and the Base holds the records."""
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ async def sell_one_lot(stack: Stack) -> None:
         lot = int(instrument["lot"])
 
         api.push_text(OWNER, f"/sell {lot} {TICKER}")
+        # nothing is held: the sale opens a short, so the bot asks first; the owner confirms
+        question = await api.wait_for_text("opens a short", timeout=60)
+        markup = question.params["reply_markup"]
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        api.press(OWNER, markup["inline_keyboard"][0][0]["callback_data"], question.result)
         started = await api.wait_for_text("Started #", timeout=60)
         job_id = started.text.split("Started #", 1)[1].split(":", 1)[0]
 

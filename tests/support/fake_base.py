@@ -41,6 +41,7 @@ class _Task:
     limit_price: Decimal | None
     active: bool = True
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    disabled_reason: str = ""
 
 
 class FakeBase:
@@ -125,6 +126,7 @@ class FakeBase:
             open_orders=tuple(
                 o for o in self.task_orders(task.id) if o.status not in FINAL_STATUSES
             ),
+            disabled_reason=task.disabled_reason,
         )
 
     # -- BaseApi --------------------------------------------------------------------------
@@ -229,9 +231,12 @@ class FakeBase:
         self._check("sellbuy")
         return self._task_view(self.tasks[task_id])
 
-    async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask:
+    async def set_sellbuy_active(
+        self, task_id: int, active: bool, reason: str | None = None
+    ) -> SellBuyTask:
         self._check("set_sellbuy_active")
         self.tasks[task_id].active = active
+        self.tasks[task_id].disabled_reason = "" if active else (reason or "")
         self._wrote()
         return self._task_view(self.tasks[task_id])
 
@@ -240,7 +245,9 @@ class FakeBase:
         self._check("spread")
         return None
 
-    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+    async def set_spread_active(
+        self, spread_id: int, active: bool, reason: str | None = None
+    ) -> Spread:
         """This Base holds no spreads (tests/bot/engine/spreads/harness.py SpreadBase does)."""
         self._check("set_spread_active")
         raise BaseRejected(404, "not_found", f"no spread {spread_id}")

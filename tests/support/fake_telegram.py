@@ -18,6 +18,7 @@ from bot.engine.interface import (
     ComponentHealth,
     Health,
     JobInfo,
+    NeedsConfirmation,
     Notifier,
     SellBuyOrder,
     SpreadQuote,
@@ -63,6 +64,9 @@ class FakeTrader:
     )
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
+    # a sale opens a short of this many pieces (asked first); /dump takes this many from legs
+    short_by: int = 0
+    dump_from_legs: int = 0
     _next_id: int = 1
 
     def _call(self, name: str, argument: Any = None) -> None:
@@ -119,15 +123,34 @@ class FakeTrader:
             self._job(f"sell {10 * (i + 1)} SBER", 10 * (i + 1)) for i in range(self.active_tasks)
         ]
 
-    async def start_sellbuy(self, order: SellBuyOrder) -> JobInfo:
+    async def start_sellbuy(self, order: SellBuyOrder, *, allow_short: int = 0) -> JobInfo:
         self._call("start_sellbuy", order)
+        if order.direction == "sell" and self.short_by > allow_short:
+            raise NeedsConfirmation(
+                "safety.short_needs_consent",
+                consent=self.short_by,
+                ticker=order.ticker,
+                amount=order.amount,
+                position=0,
+                short=self.short_by,
+                after=-self.short_by,
+            )
         amount = order.amount if order.amount is not None else 100
         job = self._job(f"{order.direction} {amount} {order.ticker}", amount)
         await self._emit(ev.JobStarted(job.job_id, AT, "sellbuy", job.title, amount))
         return job
 
-    async def start_dump(self, ticker: str) -> JobInfo:
+    async def start_dump(self, ticker: str, *, allow_spread_legs: int = 0) -> JobInfo:
         self._call("start_dump", ticker)
+        if self.dump_from_legs > allow_spread_legs:
+            raise NeedsConfirmation(
+                "safety.dump_spread_leg",
+                consent=self.dump_from_legs,
+                ticker=ticker,
+                position=50,
+                pieces=self.dump_from_legs,
+                spreads="S5",
+            )
         return self._job(f"sell 50 {ticker}", 50)
 
     async def start_spreads_all(self) -> list[JobInfo]:

@@ -304,3 +304,21 @@ def test_database_timestamps_become_the_api_text(text: str | None, expected: str
     if text is not None:  # the same as parsing and formatting
         parsed = datetime.fromisoformat(text)
         assert _time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)) == expected
+
+
+def test_switching_off_with_a_reason_shows_it_until_activated(
+    api: APIClient, sellbuy: SellBuyTask, spread: Spread
+) -> None:
+    reason = "the broker refused: the price is outside the instrument's limits (30099)"
+    url = f"/api/v1/sellbuy/{sellbuy.pk}/"
+    response = api.patch(url, {"active": False, "reason": reason}, format="json")
+    assert response.status_code == 200
+    assert response.json()["active"] is False and response.json()["disabled_reason"] == reason
+    sellbuy.refresh_from_db()
+    assert sellbuy.disabled_reason == reason and sellbuy.ref == f"T{sellbuy.pk}"
+    response = api.patch(url, {"active": True}, format="json")
+    assert response.json()["active"] is True and response.json()["disabled_reason"] == ""
+    url = f"/api/v1/spreads/{spread.pk}/"
+    response = api.patch(url, {"active": False, "reason": "refused"}, format="json")
+    assert response.json()["disabled_reason"] == "refused"
+    assert spread.ref == f"S{spread.pk}"

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from bot.base_client.api import BaseApi
 from bot.base_client.types import Instrument, OrderRecord, Spread, TradingSettings
 from bot.broker import errors as broker_errors
+from bot.broker.error_codes import is_permanent
 from bot.broker.types import OrderBook, OrderState
 from bot.engine import events, risk, text_keys
 from bot.engine.context import EngineContext
-from bot.engine.interface import JobInfo, UserError
+from bot.engine.interface import UserError
 from bot.engine.jobs import Job, JobRegistry
 from bot.engine.market import BookFeed
 from bot.engine.orders import (
@@ -173,6 +173,7 @@ class SpreadRun:
         )
         self._far_position = 0
         self._far_start = 0
+        self._refused_for_good: str | None = None  # the far leg's refusal that will not pass
         self._paused = False
         # observability (bench and tests): when each market event was seen and orders sent
         self.on_place: Callable[[m.Place], None] | None = None
@@ -405,6 +406,10 @@ class SpreadRun:
                     )
                 )
             permanent = not (exc.session or exc.error.retryable or action.hedge)
+            if not action.hedge and is_permanent(exc.error.api_code):
+                # refused for good: the spread is switched off when the job ends on it
+                meaning = exc.error.meaning or str(exc.error)
+                self._refused_for_good = f"broker refused ({exc.error.api_code}): {meaning}"
             self._inbox.put_nowait(_PlaceFailed(mid, params["message"], permanent))
             return
         except Exception:
@@ -752,6 +757,11 @@ class SpreadRun:
         ctx, job, machine = self.ctx, self.job, self.machine
         if finish.outcome == "done":
             ctx.recorder.set_task_active("spread", self.spread.id, False)
+        elif finish.reason_key == m.FAR_REFUSED and self._refused_for_good is not None:
+            # /spreads must not start it again to be refused again; the admin shows why
+            ctx.recorder.set_task_active(
+                "spread", self.spread.id, False, reason=self._refused_for_good
+            )
         executed = machine.executed("far") if machine else self.spread.far_executed
         await ctx.notify(
             events.JobFinished(
@@ -813,32 +823,6 @@ def start_spread(
         run=run,
         task_id=spread.id,
     )
-
-
-async def start_spreads_all(
-    registry: JobRegistry,
-    ctx: EngineContext,
-    base: BaseApi,
-    *,
-    tuning: SpreadTuning | None = None,
-    order_events: OrderEventRouter | None = None,
-) -> list[JobInfo]:
-    """/spreads: run every active spread of the Base not already running. Raises
-    UserError('no_active_spreads') when there is none. Base errors propagate (the Trader maps
-    them to 'base_unavailable' / 'base_rejected' as for /sellbuy)."""
-    tasks = await base.active_tasks()
-    if not tasks.spreads:
-        raise UserError(NO_ACTIVE_SPREADS)
-    settings = await base.settings()
-    started: list[JobInfo] = []
-    for spread in tasks.spreads:
-        if registry.running_key(spread_key(spread)) is not None:
-            continue
-        job = start_spread(
-            registry, ctx, spread, settings, tuning=tuning, order_events=order_events
-        )
-        started.append(job.info())
-    return started
 
 
 async def resume_spreads(

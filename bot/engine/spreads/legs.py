@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bot.base_client.types import Instrument, Spread
+from bot.engine.order_moves import MoveRules
 from bot.engine.spreads.machine import SpreadConfig
 from bot.engine.spreads.maths import (
     InstrumentKind,
@@ -61,6 +62,9 @@ class SpreadTuning:
     # with a healthy order-state stream, live orders are still polled this often (safety net
     # within the Orders budget of ~100 requests a minute)
     safety_poll_interval: float = 60.0
+    # the far order is moved to a new price only once it has held, within a budget of orders
+    # a minute (bot.engine.order_moves)
+    far_moves: MoveRules = field(default_factory=MoveRules)
 
 
 def spread_config(spread: Spread, tuning: SpreadTuning | None = None) -> SpreadConfig:
@@ -91,4 +95,5 @@ def spread_config(spread: Spread, tuning: SpreadTuning | None = None) -> SpreadC
         backoff_base=tuning.backoff_base,
         backoff_max=tuning.backoff_max,
         stop_hedge_attempts=tuning.stop_hedge_attempts,
+        far_moves=tuning.far_moves,
     )

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Literal
 
+from bot.engine.order_moves import MoveGate, MoveRules
 from bot.engine.spreads.maths import (
     BookLike,
     Direction,
@@ -75,6 +76,9 @@ class SpreadConfig:
     max_far_lots_per_order: int | None = None
     market_hedges: bool = False  # hedge with market orders (where the session allows them)
     stop_hedge_attempts: int = 8  # while stopping, give up (loudly) after this many failures
+    # moving the far order: a new price must hold this long, at most this many far orders a
+    # minute (bot.engine.order_moves)
+    far_moves: MoveRules = field(default_factory=MoveRules)
 
     @property
     def far_direction(self) -> Direction:
@@ -235,6 +239,7 @@ class SpreadMachine:
         self._far_ghost: tuple[Decimal, int] | None = None
         self._fatal: Finish | None = None
         self._amount_lots = config.amount // config.far.lot
+        self._far_gate = MoveGate(config.far_moves, config.far_direction)
         for snap in orders:
             self._orders[snap.client_order_id] = _Order(
                 client_order_id=snap.client_order_id,
@@ -616,6 +621,8 @@ class SpreadMachine:
             price = passive_price(side)
         if price is None:
             return None
+        # stand at the held price: a better price that only flickers is not followed
+        price = self._far_gate.held(price, now)
         lots, _ex = max_far_lots(
             c.direction, c.far, c.near, c.ratio, far_book, near_book, c.target, left, price
         )
@@ -645,13 +652,40 @@ class SpreadMachine:
         if own is not None and (own.cancelling or not own.acknowledged):
             return actions  # wait for the cancel (or the placement) to be final
         want = self._wanted_far(now, own)
+        gate = self._far_gate
         if own is not None:
-            if want is None or want[0] != own.price or want[1] < own.remaining:
+            if want is None or want[1] < own.remaining or not self._far_executable(own):
+                # not to be traded now, or the target is no longer met at the standing price
+                # for what it has left: pulled at once
+                gate.pulled(now)
                 actions += self._cancel(own)
+            elif want[0] != own.price and gate.may_place(now):
+                actions += self._cancel(own)  # the held price moved: follow it
             return actions
-        if want is not None:
+        if want is not None and gate.may_place(now):
+            gate.placed(now)
             actions.append(self._place("far", c.far_direction, want[1], want[0], now))
         return actions
+
+    def _far_executable(self, own: _Order) -> bool:
+        """Whether the standing far order still meets the target at its own price for the lots
+        it has left (the hedge priced in the near book now)."""
+        c = self.config
+        far_book, near_book = self._books["far"], self._books["near"]
+        if far_book is None or near_book is None or own.price is None:
+            return True  # nothing new to judge by
+        lots, _ex = max_far_lots(
+            c.direction,
+            c.far,
+            c.near,
+            c.ratio,
+            far_book,
+            near_book,
+            c.target,
+            own.remaining,
+            own.price,
+        )
+        return lots >= own.remaining
 
     def _decide_finish(self) -> list[Action]:
         c = self.config

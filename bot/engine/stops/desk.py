@@ -2,7 +2,7 @@
 
 Each bulk command is planned first (`plan_bulk`, `plan_nuke`, `plan_restore`, `plan_cancel`:
 nothing sent), shown to the owner, confirmed where needed, then run as a job (`run`,
-`run_cancel`) through the bulk executor: ids "b1", "b2"... in /tasks, stopped by /stop.
+`run_cancel`) through the bulk executor: ids "B1", "B2"... in /tasks, stopped by /stop.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ class StopsDesk:
 
     def _next_id(self) -> str:
         while True:
-            candidate = f"b{next(self._ids)}"
+            candidate = f"B{next(self._ids)}"
             if self._registry.get(candidate) is None:
                 return candidate
 

@@ -314,13 +314,17 @@ class _MemoryBase:
     async def sellbuy(self, task_id: int) -> SellBuyTask:
         raise NotImplementedError
 
-    async def set_sellbuy_active(self, task_id: int, active: bool) -> SellBuyTask:
+    async def set_sellbuy_active(
+        self, task_id: int, active: bool, reason: str | None = None
+    ) -> SellBuyTask:
         raise NotImplementedError
 
     async def spread(self, spread_id: int) -> Spread | None:
         return self._spread if spread_id == self._spread.id else None
 
-    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+    async def set_spread_active(
+        self, spread_id: int, active: bool, reason: str | None = None
+    ) -> Spread:
         return self._spread
 
     async def record_order(self, order: NewOrder) -> OrderRecord:

@@ -1,6 +1,12 @@
-"""/sellbuy, /sell, /buy and /dump."""
+"""/sellbuy, /sell, /buy and /dump.
+
+A sale that would open or increase a short, and a /dump of what a spread's leg holds, are asked
+with Confirm / Cancel first (the engine decides and raises NeedsConfirmation; this router asks
+and, on Confirm, repeats the command allowing what the owner agreed to)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -8,15 +14,29 @@ from aiogram.types import Message
 
 from bot.commands.parsing import ParseError, parse_sellbuy, parse_ticker
 from bot.engine.events import Direction
-from bot.engine.interface import Trader
+from bot.engine.interface import JobInfo, NeedsConfirmation, SellBuyOrder, Trader
+from bot.telegram.confirm import Confirmations, ask
 from bot.telegram.outbox import Outbox
 from bot.texts import Texts
+from bot.texts.format import format_money
 from bot.texts.render import (
     render_order,
     render_parse_error,
     render_started,
     render_started_one,
+    render_user_error,
 )
+
+
+def _started_by_sum(texts: Texts, order: SellBuyOrder, job: JobInfo) -> str:
+    """The reply to /sell or /buy: the job, and for a sum what it became."""
+    text = render_started_one(texts, job)
+    if order.money is None:
+        return text
+    if order.direction == "sell":
+        return text + "\n" + texts("safety.sell_sum_fixed", amount=job.amount)
+    money = format_money(order.money or Decimal(0), texts.language)
+    return text + "\n" + texts("safety.buy_sum_budget", sum=money, amount=job.amount)
 
 
 def make_router() -> Router:
@@ -29,25 +49,65 @@ def make_router() -> Router:
 
     @router.message(Command("sell", "buy"))
     async def sell_or_buy(
-        message: Message, command: CommandObject, trader: Trader, texts: Texts, outbox: Outbox
+        message: Message,
+        command: CommandObject,
+        trader: Trader,
+        texts: Texts,
+        outbox: Outbox,
+        confirmations: Confirmations,
     ) -> None:
         direction: Direction = "sell" if command.command.lower() == "sell" else "buy"
         order = parse_sellbuy(direction, command.args)
         if isinstance(order, ParseError):
             outbox.send(message.chat.id, render_parse_error(texts, order))
             return
-        outbox.send(message.chat.id, render_order(texts, order))
-        outbox.send(message.chat.id, render_started_one(texts, await trader.start_sellbuy(order)))
+        chat_id = message.chat.id
+        outbox.send(chat_id, render_order(texts, order))
+
+        async def start(allow_short: int) -> None:
+            try:
+                job = await trader.start_sellbuy(order, allow_short=allow_short)
+            except NeedsConfirmation as question:
+                plan, consent = render_user_error(texts, question), question.consent
+
+                async def confirmed() -> None:
+                    await start(consent)
+
+                ask(outbox, confirmations, texts, chat_id, plan, confirmed)
+                return
+            outbox.send(chat_id, _started_by_sum(texts, order, job))
+
+        await start(0)
 
     @router.message(Command("dump"))
     async def dump(
-        message: Message, command: CommandObject, trader: Trader, texts: Texts, outbox: Outbox
+        message: Message,
+        command: CommandObject,
+        trader: Trader,
+        texts: Texts,
+        outbox: Outbox,
+        confirmations: Confirmations,
     ) -> None:
         ticker = parse_ticker(command.args)
         if isinstance(ticker, ParseError):
             outbox.send(message.chat.id, render_parse_error(texts, ticker))
             return
-        outbox.send(message.chat.id, texts("dump.starting", ticker=ticker))
-        outbox.send(message.chat.id, render_started_one(texts, await trader.start_dump(ticker)))
+        chat_id = message.chat.id
+        outbox.send(chat_id, texts("dump.starting", ticker=ticker))
+
+        async def start(allow: int) -> None:
+            try:
+                job = await trader.start_dump(ticker, allow_spread_legs=allow)
+            except NeedsConfirmation as question:
+                plan, consent = render_user_error(texts, question), question.consent
+
+                async def confirmed() -> None:
+                    await start(consent)
+
+                ask(outbox, confirmations, texts, chat_id, plan, confirmed)
+                return
+            outbox.send(chat_id, render_started_one(texts, job))
+
+        await start(0)
 
     return router

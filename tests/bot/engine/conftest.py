@@ -26,6 +26,7 @@ FAST = EngineOptions(
     base_retry_max=0.1,
     base_probe_interval=0.05,
     catalogue_refresh_at=None,
+    order_move_hold=0.05,
 )
 
 

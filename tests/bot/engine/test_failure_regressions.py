@@ -404,11 +404,15 @@ async def test_start_goes_on_when_sellbuy_all_started_a_task_during_reconciliati
     engine = make_engine(broker_=b, state_dir=tmp_path)
     starting = asyncio.create_task(engine.start())
     await asyncio.wait_for(b.reached.wait(), 5)
-    started = await engine.start_sellbuy_all()  # the owner's /sellbuy all, meanwhile
+    # the owner's /sellbuy, meanwhile: it waits for the start-up reconciliation to end
+    command = asyncio.create_task(engine.start_sellbuy_all())
+    await asyncio.sleep(0)
+    assert not command.done()
     b.go.set()
     await asyncio.wait_for(starting, 10)  # no UserError escapes the start-up
+    started = await asyncio.wait_for(command, 10)
     running = sorted(j.title for j in engine.jobs())
-    assert len(started) == 2 and running == ["buy 20 SBER", "buy 30 SBER"], running
+    assert started == [] and running == ["buy 20 SBER", "buy 30 SBER"], running
     await engine.stop()
 
 

@@ -21,7 +21,7 @@ async def test_buys_in_steps_following_the_best_bid(
     engine = make_engine()
     await engine.start()
     info = await engine.start_sellbuy(SellBuyOrder(direction="buy", ticker="sber", amount=50))
-    assert info.amount == 50 and info.kind == "sellbuy" and info.job_id == "1"
+    assert info.amount == 50 and info.kind == "sellbuy" and info.job_id == f"T{info.task_id}"
 
     await eventually(lambda: len(broker.live_orders()) == 1, "first order", diag=notifier.describe)
     first = broker.live_orders()[0]
@@ -61,7 +61,8 @@ async def test_sell_stands_at_best_ask_and_never_below_limit(
     engine = make_engine()
     await engine.start()
     await engine.start_sellbuy(
-        SellBuyOrder(direction="sell", ticker="SBER", amount=30, limit_price=Decimal("100.40"))
+        SellBuyOrder(direction="sell", ticker="SBER", amount=30, limit_price=Decimal("100.40")),
+        allow_short=30,
     )
     await eventually(lambda: len(broker.live_orders()) == 1, "first order")
     assert broker.live_orders()[0].price == Decimal("100.50")
@@ -125,7 +126,7 @@ async def test_the_same_task_never_runs_twice(
     await engine.start()
     first = await engine.start_sellbuy_all()
     assert sorted(j.title for j in first) == ["buy 20 SBER", "sell 10 SBER"]
-    assert [j.job_id for j in first] == ["1", "2"]
+    assert [j.job_id for j in first] == [f"T{j.task_id}" for j in first]
     again = await engine.start_sellbuy_all()
     assert again == [], "tasks already running are not started again"
     assert len(engine.jobs()) == 2

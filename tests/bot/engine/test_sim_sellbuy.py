@@ -183,7 +183,7 @@ async def test_stop_cancels_the_live_order(rig: Rig) -> None:
     await rig.book([("250.00", 50)], [("250.50", 50)])
     engine = rig.engine()
     await engine.start()
-    await engine.start_sellbuy(SellBuyOrder("sell", "SBER", amount=20))
+    await engine.start_sellbuy(SellBuyOrder("sell", "SBER", amount=20), allow_short=20)
     await _until(lambda: _has_live(rig, "250.50"), "sell order at the ask", rig)
     await engine.stop()
     assert active(await rig.our_orders()) == []

@@ -277,7 +277,9 @@ class SpreadSwitchBase(FakeBase):
         super().__init__()
         self.switched: list[tuple[int, bool]] = []
 
-    async def set_spread_active(self, spread_id: int, active: bool) -> None:
+    async def set_spread_active(
+        self, spread_id: int, active: bool, reason: str | None = None
+    ) -> None:
         self._check("set_spread_active")
         self.switched.append((spread_id, active))
 

@@ -97,7 +97,8 @@ async def test_sprices_shows_both_directions_for_one_lot_and_the_rest_in_russian
     await tg.send("/sprices")
     assert tg.replies() == [
         "Считаю цены активных спредов…",
-        "#100 SRH7/SBER продажа: 1\u00a0234,50 ₽ (цель 1\u00a0200 ✓) · покупка: 1\u00a0210,00 ₽ (✗)"
+        "#S100 SRH7/SBER продажа: 1\u00a0234,50 ₽ (цель 1\u00a0200 ✓)"
+        " · покупка: 1\u00a0210,00 ₽ (✗)"
         " · на 5 шт.: продажа 1\u00a0230,10 ₽ / покупка мало глубины стакана",
     ]
     await tg.outbox.close(timeout=5)
@@ -132,13 +133,15 @@ async def test_sprices_says_when_trading_opens_and_why_a_spread_has_no_price(
     ]
     await tg.send("/sprices")
     lines = tg.replies()[1:]
-    assert lines[0] == "#100 SRH7/SBER: opens in 25 min (23.11 09:00 MSK)"
-    assert lines[1] == "#101 SRH7/SBER: no session now; the opening time is unknown"
-    assert lines[2] == "#102 SRH7/SBER: SRH7: no market price right now."
+    assert lines[0] == "#S100 SRH7/SBER: opens in 25 min (23.11 09:00 MSK)"
+    assert lines[1] == "#S101 SRH7/SBER: no session now; the opening time is unknown"
+    assert lines[2] == "#S102 SRH7/SBER: SRH7: no market price right now."
     assert lines[3] == (
-        "#103 SRH7/SBER sell: 1,234.50 RUB (target 1,200 ✓) · buy: not enough depth"
+        "#S103 SRH7/SBER sell: 1,234.50 RUB (target 1,200 ✓) · buy: not enough depth"
     )
-    assert lines[4] == "#104 SRH7/SBER: Broker: the broker's request limit is exceeded (code 80002)"
+    assert lines[4] == (
+        "#S104 SRH7/SBER: Broker: the broker's request limit is exceeded (code 80002)"
+    )
 
 
 async def test_long_sprices_output_is_split_into_messages_within_the_limit(tg: Harness) -> None:
@@ -148,7 +151,7 @@ async def test_long_sprices_output_is_split_into_messages_within_the_limit(tg: H
     assert sum(len(t) for t in texts) > TEXT_LIMIT  # too long for one message
     assert len(texts) >= 2 and all(len(t) <= TEXT_LIMIT for t in texts)
     lines = [line for t in texts for line in t.split("\n")]
-    assert sum(line.startswith("#10") for line in lines) == 60
+    assert sum(line.startswith("#S10") for line in lines) == 60
 
 
 def test_a_leg_fill_shows_the_leg_and_the_average_spread() -> None:

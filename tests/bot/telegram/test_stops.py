@@ -132,7 +132,7 @@ async def test_stops_shows_the_plan_runs_and_edits_one_progress_message(rig: Rig
     assert placed > 12
     text = rig.tg.session.transcript()
     assert f"/stops: {placed} stop orders on 12 instruments" in text
-    assert f"b1 /stops finished: placed {placed} of {placed}" in text
+    assert f"B1 /stops finished: placed {placed} of {placed}" in text
     progress = [
         r
         for r in rig.tg.session.sent(OWNER)

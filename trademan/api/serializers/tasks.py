@@ -30,6 +30,7 @@ class SellBuyTaskSerializer(serializers.ModelSerializer):
             "limit_price",
             "covered",
             "active",
+            "disabled_reason",
             "executed",
             "average_price",
             "created_at",
@@ -65,6 +66,7 @@ class SpreadSerializer(serializers.ModelSerializer):
             "ratio",
             "near_amount",
             "active",
+            "disabled_reason",
             "far_executed",
             "far_average",
             "near_executed",
@@ -124,3 +126,9 @@ class SellBuyCreateSerializer(serializers.Serializer):
 
 class ActiveSerializer(serializers.Serializer):
     active = serializers.BooleanField()
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="why the bot switches the task off (shown in the admin); cleared on activation",
+    )

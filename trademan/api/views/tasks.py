@@ -91,10 +91,11 @@ def set_active(kind: str, task_id: int, payload: Any) -> tuple[dict[str, Any], i
     serializer = ActiveSerializer(data=payload)
     serializer.is_valid(raise_exception=True)
     active = serializer.validated_data["active"]
+    reason = serializer.validated_data.get("reason", "")
     if kind == "sellbuy":
         task = get_object_or_404(selectors.sellbuy_tasks(), pk=task_id)
-        task_services.set_sellbuy_active(task, active)
+        task_services.set_sellbuy_active(task, active, reason)
         return SellBuyTaskSerializer(selectors.sellbuy_tasks().get(pk=task_id)).data, 200
     spread = get_object_or_404(selectors.spreads(), pk=task_id)
-    task_services.set_spread_active(spread, active)
+    task_services.set_spread_active(spread, active, reason)
     return SpreadSerializer(selectors.spreads().get(pk=task_id)).data, 200

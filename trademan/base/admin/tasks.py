@@ -53,28 +53,37 @@ def _set_active(
 class SellBuyTaskAdmin(admin.ModelAdmin):
     form = SellBuyTaskForm
     list_display = (
-        "id",
+        "number",
         "instrument",
         "direction",
         "progress",
         "average",
         "limit_shown",
         "active",
+        "disabled_reason",
         "created_at",
     )
+    list_display_links = ("number",)
     list_filter = ("active", "direction", "covered")
     formfield_overrides = DECIMAL_WIDGETS
     search_fields = ("instrument__ticker", "instrument__name")
     list_select_related = ("instrument",)
     autocomplete_fields = ("instrument",)
     readonly_fields = (
+        "number",
         "progress",
         "average",
+        "disabled_reason",
         "created_at",
         "updated_at",
     )
     inlines = (SellBuyOrderInline, SellBuyFillInline)
     actions = ("activate", "deactivate")
+
+    @admin.display(description=_("No."), ordering="id")
+    def number(self, task: SellBuyTask) -> str:
+        """The task's number as the bot shows it (T5): /stop T5 stops its job."""
+        return task.ref if task.pk else "-"
 
     @admin.display(description=_("executed / amount"))
     def progress(self, task: SellBuyTask) -> str:
@@ -104,7 +113,7 @@ class SellBuyTaskAdmin(admin.ModelAdmin):
 class SpreadAdmin(admin.ModelAdmin):
     form = SpreadForm
     list_display = (
-        "id",
+        "number",
         "pair",
         "direction",
         "ratio_display",
@@ -112,13 +121,17 @@ class SpreadAdmin(admin.ModelAdmin):
         "average_spread_display",
         "target_shown",
         "active",
+        "disabled_reason",
     )
+    list_display_links = ("number",)
     list_filter = ("active", "direction")
     formfield_overrides = DECIMAL_WIDGETS
     search_fields = ("far__ticker", "near__ticker", "far__basic_asset")
     list_select_related = ("far", "near")
     autocomplete_fields = ("far", "near")
     readonly_fields = (
+        "number",
+        "disabled_reason",
         "ratio_display",
         "far_progress",
         "far_average_display",
@@ -130,6 +143,11 @@ class SpreadAdmin(admin.ModelAdmin):
     )
     inlines = (SpreadOrderInline, SpreadFillInline)
     actions = ("activate", "deactivate")
+
+    @admin.display(description=_("No."), ordering="id")
+    def number(self, spread: Spread) -> str:
+        """The spread's number as the bot shows it (S5): /stop S5 stops its job."""
+        return spread.ref if spread.pk else "-"
 
     @admin.display(description=_("far / near"), ordering="far__ticker")
     def pair(self, spread: Spread) -> str:

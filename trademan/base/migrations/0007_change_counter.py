@@ -70,7 +70,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('base', '0002_instrument_constraint_messages'),
+        ('base', '0003_task_disabled_reason'),
     ]
 
     operations = [

@@ -47,6 +47,16 @@ class SellBuyTask(models.Model):
         ),
     )
     active = models.BooleanField(_("active"), default=True, db_index=True)
+    disabled_reason = models.CharField(
+        _("switched off because"),
+        max_length=300,
+        blank=True,
+        default="",
+        help_text=_(
+            "Set by the bot when the broker refuses the task for a reason that will not go away "
+            "by itself; cleared when the task is activated again."
+        ),
+    )
     executed = models.PositiveIntegerField(_("executed, pieces"), default=0, editable=False)
     executed_value = price_field(_("executed value"), default=Decimal(0), editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -62,7 +72,12 @@ class SellBuyTask(models.Model):
 
     def __str__(self) -> str:
         ticker = self.instrument.ticker if self.instrument_id else "?"
-        return f"#{self.pk} {self.get_direction_display()} {self.amount} {ticker}"
+        return f"{self.ref} {self.get_direction_display()} {self.amount} {ticker}"
+
+    @property
+    def ref(self) -> str:
+        """The number the owner sees in the bot too (/tasks, /stop T5, reports): T + id."""
+        return f"T{self.pk}" if self.pk else "T?"
 
     @property
     def average_price(self) -> Decimal | None:
@@ -106,6 +121,16 @@ class Spread(models.Model):
         help_text=_("Near pieces per far piece; empty: derived from the underlying sizes."),
     )
     active = models.BooleanField(_("active"), default=True, db_index=True)
+    disabled_reason = models.CharField(
+        _("switched off because"),
+        max_length=300,
+        blank=True,
+        default="",
+        help_text=_(
+            "Set by the bot when the broker refuses the task for a reason that will not go away "
+            "by itself; cleared when the task is activated again."
+        ),
+    )
     far_executed = models.PositiveIntegerField(_("far executed"), default=0, editable=False)
     far_value = price_field(_("far executed value"), default=Decimal(0), editable=False)
     near_executed = models.PositiveIntegerField(_("near executed"), default=0, editable=False)
@@ -124,7 +149,12 @@ class Spread(models.Model):
     def __str__(self) -> str:
         far = self.far.ticker if self.far_id else "?"
         near = self.near.ticker if self.near_id else "?"
-        return f"#{self.pk} {self.get_direction_display()} {self.amount} {far}/{near}"
+        return f"{self.ref} {self.get_direction_display()} {self.amount} {far}/{near}"
+
+    @property
+    def ref(self) -> str:
+        """The number the owner sees in the bot too (/tasks, /stop S5, reports): S + id."""
+        return f"S{self.pk}" if self.pk else "S?"
 
     @property
     def ratio(self) -> Decimal | None:

@@ -110,6 +110,8 @@ def save_sellbuy(task: SellBuyTask) -> SellBuyTask:
     validate_sellbuy(task)
     if task.done:
         task.active = False
+    if task.active:
+        task.disabled_reason = ""  # switched on again by the owner: the reason is history
     task.save()
     return task
 
@@ -122,6 +124,8 @@ def save_spread(spread: Spread) -> Spread:
     validate_spread(spread)
     if spread.done:
         spread.active = False
+    if spread.active:
+        spread.disabled_reason = ""
     spread.save()
     return spread
 
@@ -186,29 +190,35 @@ def lock_spread(pk: int) -> Spread:
 
 
 @transaction.atomic
-def set_sellbuy_active(task: SellBuyTask, active: bool) -> SellBuyTask:
-    """Deactivation always works; activation re-checks the rules (and refuses a done task)."""
+def set_sellbuy_active(task: SellBuyTask, active: bool, reason: str = "") -> SellBuyTask:
+    """Deactivation always works (with the bot's `reason`, shown in the admin); activation
+    re-checks the rules (and refuses a done task) and clears the reason."""
     task = lock_sellbuy(task.pk)
-    if task.active == active:
+    reason = "" if active else reason[:300]
+    if task.active == active and (active or not reason or task.disabled_reason == reason):
         return task
-    if active:
+    if active and not task.active:
         _refuse_done(task.done)
     task.active = active
+    task.disabled_reason = reason
     if active:
         validate_sellbuy(task)
-    task.save(update_fields=["active", "updated_at"])
+    task.save(update_fields=["active", "disabled_reason", "updated_at"])
     return task
 
 
 @transaction.atomic
-def set_spread_active(spread: Spread, active: bool) -> Spread:
+def set_spread_active(spread: Spread, active: bool, reason: str = "") -> Spread:
+    """As set_sellbuy_active, for a spread."""
     spread = lock_spread(spread.pk)
-    if spread.active == active:
+    reason = "" if active else reason[:300]
+    if spread.active == active and (active or not reason or spread.disabled_reason == reason):
         return spread
-    if active:
+    if active and not spread.active:
         _refuse_done(spread.done)
     spread.active = active
+    spread.disabled_reason = reason
     if active:
         validate_spread(spread)
-    spread.save(update_fields=["active", "updated_at"])
+    spread.save(update_fields=["active", "disabled_reason", "updated_at"])
     return spread

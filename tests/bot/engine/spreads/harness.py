@@ -139,6 +139,7 @@ class _SpreadTask:
     target: Decimal
     ratio: Decimal
     active: bool = True
+    disabled_reason: str = ""
 
 
 class SpreadBase(FakeBase):
@@ -211,9 +212,12 @@ class SpreadBase(FakeBase):
             ),
         )
 
-    async def set_spread_active(self, spread_id: int, active: bool) -> Spread:
+    async def set_spread_active(
+        self, spread_id: int, active: bool, reason: str | None = None
+    ) -> Spread:
         self._check("set_spread_active")
         self.spreads[spread_id].active = active
+        self.spreads[spread_id].disabled_reason = "" if active else (reason or "")
         self.switched.append(spread_id)
         self._wrote()
         return self.spread_view(spread_id)
@@ -281,6 +285,7 @@ class ProxyBroker(BrokerPort):
         self.killed = False
         self.hold: Hold | None = None
         self.reject: dict[str, int] = {}  # instrument uid -> PostOrders to reject
+        self.reject_code: dict[str, str] = {}  # instrument uid -> the code (default 30079)
         # instrument uid -> after a PostOrder on it, this many order-state reads fail
         self.state_fails_after_post: dict[str, int] = {}
         self._state_fails = 0
@@ -326,7 +331,7 @@ class ProxyBroker(BrokerPort):
         if self.reject.get(instrument_id, 0) > 0:
             self.reject[instrument_id] -= 1
             raise broker_errors.OrderRejected(
-                "Instrument is not available for trading", api_code="30079"
+                "refused", api_code=self.reject_code.get(instrument_id, "30079")
             )
         self.posted.append((instrument_id, direction, lots, price, request_id))
         self.post_times.append((asyncio.get_running_loop().time(), instrument_id))

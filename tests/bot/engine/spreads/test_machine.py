@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine.order_moves import MoveRules
 from bot.engine.spreads.machine import (
     HEDGE_FAILED,
     HEDGE_RESTORED,
@@ -151,6 +153,8 @@ def test_far_order_moves_when_the_best_ask_moves() -> None:
     ack(m, p)
     lower = book([("31400", 50)], [("31499", 3), ("31500", 55)])
     acts = m.on_book("far", lower, 1)
+    assert of(acts, Cancel) == [], "a new price moves the order only once it has held"
+    acts = m.on_tick(2)  # held for a second (MoveRules.hold)
     assert of(acts, Cancel) == [Cancel(p.client_order_id, "far")]
     acts = m.on_order(OrderUpdate(p.client_order_id, "cancelled", 0), 2)
     new = of(acts, Place)
@@ -165,6 +169,7 @@ def test_our_own_order_alone_at_the_top_rejoins_the_next_level() -> None:
     acts = m.on_book("far", book([("31400", 50)], [("31500", p.lots + 3), ("31510", 50)]), 1)
     assert of(acts, Cancel) == []
     # the others at 31500 left: the lots there are ours; a seller can ask more
+    # (a less aggressive price is taken at once: no hold)
     acts = m.on_book("far", book([("31400", 50)], [("31500", p.lots), ("31510", 50)]), 1)
     assert of(acts, Cancel) == [Cancel(p.client_order_id, "far")]
     acts = m.on_order(OrderUpdate(p.client_order_id, "cancelled", 0), 2)
@@ -589,3 +594,59 @@ def test_far_orders_capped_after_a_too_large_refusal() -> None:
     ack(m, again[0])
     nxt = of(fill(m, again[0], 2, "31500", final=True), Place)
     assert sorted((a.leg, a.lots) for a in nxt) == [("far", 2), ("near", 20)]
+
+
+# ------------------------------------------------------------------ no churn (issue 8, item 4)
+
+
+def test_a_flickering_best_price_never_moves_the_far_order() -> None:
+    m = machine()
+    p = of(open_market(m), Place)[0]
+    ack(m, p)
+    lower = book([("31400", 50)], [("31499", 3), ("31500", 55)])
+    t = 0.0
+    for _ in range(200):  # a neighbour price appears and goes every 20 ms
+        t += 0.02
+        acts = m.on_book("far", lower, t) + m.on_tick(t)
+        t += 0.02
+        acts += m.on_book("far", FAR, t) + m.on_tick(t)
+        assert of(acts, Cancel) == [] and of(acts, Place) == []
+
+
+def test_far_placements_per_minute_are_bounded() -> None:
+    cfg = replace(config(), far_moves=MoveRules(hold=0.0, per_minute=3))
+    m = machine(cfg)
+    placed = of(open_market(m), Place)
+    t = 0.0
+    prices = ["31499", "31498", "31497", "31496", "31495"]
+    for price in prices:  # the best ask keeps falling: each new price holds
+        p = placed[-1]
+        ack(m, p, t)
+        t += 1
+        m.on_book("far", book([("31400", 50)], [(price, 3), ("31500", 55)]), t)
+        acts = m.on_tick(t) + m.on_order(OrderUpdate(p.client_order_id, "cancelled", 0), t)
+        placed += of(acts, Place)
+        if len(placed) == 3:
+            break
+    assert len(placed) == 3
+    ack(m, placed[-1], t)
+    t += 1
+    acts = m.on_book("far", book([("31400", 50)], [("31490", 3), ("31500", 55)]), t)
+    acts += m.on_tick(t)
+    assert of(acts, Cancel) == [], "the minute's budget is spent: the order stays"
+    acts = m.on_tick(61)
+    assert of(acts, Cancel) == [Cancel(placed[-1].client_order_id, "far")]
+
+
+def test_a_far_order_whose_target_is_gone_is_pulled_at_once() -> None:
+    m = machine()
+    p = of(open_market(m), Place)[0]
+    ack(m, p)
+    dear = NEAR_AWAY  # the hedge now costs more: the spread misses the target
+    acts = m.on_book("near", dear, 0.01)
+    assert of(acts, Cancel) == [Cancel(p.client_order_id, "far")]
+    acts = m.on_order(OrderUpdate(p.client_order_id, "cancelled", 0), 0.02)
+    acts += m.on_book("near", NEAR, 0.03)
+    assert of(acts, Place) == [], "after a pull the next far order waits for the hold"
+    acts = m.on_tick(1.1)
+    assert len(of(acts, Place)) == 1

@@ -18,13 +18,13 @@ from typing import Literal
 
 from bot.base_client.types import Instrument, OrderRecord, TradingSettings
 from bot.broker import errors as broker_errors
-from bot.broker.types import OrderBook
 from bot.engine import events, risk, text_keys
 from bot.engine.clock import sleep_until
 from bot.engine.context import EngineContext
 from bot.engine.events import Direction
 from bot.engine.jobs import Job
 from bot.engine.market import BookFeed
+from bot.engine.order_moves import MoveGate, MoveRules
 from bot.engine.orders import (
     CancelNotConfirmed,
     Fill,
@@ -34,6 +34,8 @@ from bot.engine.orders import (
     TrackedOrder,
     wait_or_stop,
 )
+from bot.engine.sellbuy import core
+from bot.engine.sellbuy.core import passive_price
 from bot.engine.views.improvement import crossing_price
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ class SellBuySpec:
     average_price: Decimal | None = None
     open_orders: tuple[OrderRecord, ...] = ()
     start_position: int = 0  # signed pieces held when the job started (risk checks)
+    # buying by sum: roubles the fills and the order standing may cost at most (bot.engine.
+    # sellbuy.core); None: the amount alone bounds the job
+    budget: Decimal | None = None
 
     @property
     def title(self) -> str:
@@ -65,19 +70,6 @@ class SellBuySpec:
         if self.task_id is not None:
             return f"sellbuy:{self.task_id}"
         return f"sellbuy:{self.instrument.ticker}:{self.direction}"
-
-
-def passive_price(book: OrderBook, direction: Direction, limit: Decimal | None) -> Decimal | None:
-    """Best bid when buying, best ask when selling, never past `limit`; None without a price."""
-    if direction == "buy":
-        best = book.best_bid
-        if best is None:
-            return limit
-        return best if limit is None else min(best, limit)
-    best = book.best_ask
-    if best is None:
-        return limit
-    return best if limit is None else max(best, limit)
 
 
 class SellBuyRun:
@@ -94,6 +86,20 @@ class SellBuyRun:
         self.settings = settings
         self.executed = spec.executed
         self.cost = (spec.average_price or Decimal(0)) * spec.executed
+        # roubles the fills cost (the budget's measure; futures converted from points)
+        self.spent = core.fill_cost(
+            spec.instrument, spec.average_price or Decimal(0), spec.executed
+        )
+        self._budget_short = False  # the budget ran out before the amount was done
+        # a resting limit order within the owner's limit stays executable at its price: it is
+        # never pulled, only moved to a new best price that has held (and within the budget of
+        # orders a minute) — it does not chase a flickering price
+        self._moves = MoveGate(
+            MoveRules(
+                hold=ctx.options.order_move_hold, per_minute=ctx.options.order_moves_per_minute
+            ),
+            spec.direction,
+        )
         self.live: TrackedOrder | None = None
         # executed pieces already in the broker's position when the job started (risk checks)
         self._baseline = spec.executed
@@ -118,6 +124,7 @@ class SellBuyRun:
         for fill in fills:
             self.executed += fill.pieces
             self.cost += fill.price * fill.pieces
+            self.spent += core.fill_cost(self.spec.instrument, fill.price, fill.pieces)
             self.job.executed = self.executed
             self.job.average_price = self.average
             await self.ctx.notify(
@@ -173,10 +180,26 @@ class SellBuyRun:
             except (CancelNotConfirmed, broker_errors.BrokerError) as exc:
                 log.error("job %s: could not cancel %s: %s", job.job_id, self.live, exc)
         await ctx.feeds.release(feed)
-        if self.executed >= spec.amount:
+        if self.executed >= spec.amount or self._budget_short:
             outcome, reason, params = "done", None, {}
             if spec.task_id is not None:
                 ctx.recorder.set_task_active("sellbuy", spec.task_id, False)
+        if self._budget_short and spec.budget is not None:
+            await ctx.notify(
+                events.Alert(
+                    job_id=job.job_id,
+                    at=ctx.clock.now(),
+                    reason_key=text_keys.BUDGET_SPENT,
+                    params={
+                        "ticker": spec.instrument.ticker,
+                        "executed": str(self.executed),
+                        "amount": str(spec.amount),
+                        "budget": str(spec.budget),
+                        "spent": str(self.spent.quantize(Decimal("0.01"))),
+                        "left": str((spec.budget - self.spent).quantize(Decimal("0.01"))),
+                    },
+                )
+            )
         await ctx.notify(
             events.JobFinished(
                 job_id=job.job_id,
@@ -252,6 +275,7 @@ class SellBuyRun:
         gained = executed - self.executed
         self.executed = executed
         self.cost = (average or Decimal(0)) * executed
+        self.spent = core.fill_cost(spec.instrument, average or Decimal(0), executed)
         self.job.executed = self.executed
         self.job.average_price = self.average
         if gained > 0:  # filled while the bot was away: tell the owner once
@@ -302,6 +326,8 @@ class SellBuyRun:
                 price = (
                     None if book is None else passive_price(book, spec.direction, spec.limit_price)
                 )
+                if price is not None:
+                    price = self._moves.held(price, _monotonic())
                 if price is None:
                     job.state = "waiting"
                     version = await feed.wait_newer(
@@ -311,6 +337,19 @@ class SellBuyRun:
                 lots = (spec.amount - self.executed) // lot
                 if lots <= 0:
                     return "done", None, {}
+                if spec.budget is not None:
+                    # fills so far plus this order never cost more than the budget
+                    lots = core.budget_lots(spec.instrument, spec.budget, self.spent, price, lots)
+                    if lots <= 0:
+                        self._budget_short = True
+                        return "done", None, {}
+                if not self._moves.may_place(_monotonic()):
+                    # this minute's orders are spent: wait (the book may move meanwhile)
+                    job.state = "waiting"
+                    version = await feed.wait_newer(
+                        version, ctx.options.poll_interval, job.stop_requested
+                    )
+                    continue
                 refusal = risk.check_order(
                     self.settings,
                     spec.instrument,
@@ -330,6 +369,7 @@ class SellBuyRun:
                         )
                     )
                     return "failed", refusal.key, refusal.params
+                self._moves.placed(_monotonic())
                 try:
                     order, fills = await ctx.desk.place(
                         instrument=spec.instrument,
@@ -367,6 +407,16 @@ class SellBuyRun:
                             job.stop_requested, ctx.options.retry_after_refusal, ctx.clock
                         )
                         continue
+                    if core.refused_for_good(exc.error.api_code):
+                        self._switch_off(exc)
+                        await ctx.notify(
+                            events.Alert(
+                                job_id=job.job_id,
+                                at=ctx.clock.now(),
+                                reason_key=text_keys.TASK_SWITCHED_OFF,
+                                params=exc.params(),
+                            )
+                        )
                     return "failed", text_keys.ORDER_REJECTED, exc.params()
                 self.live = order
                 last_sync = _monotonic()
@@ -408,14 +458,32 @@ class SellBuyRun:
             if book is None:
                 continue
             target = passive_price(book, spec.direction, spec.limit_price)
-            if target is None or target == live.price or ctx.recorder.is_down:
+            if target is None or ctx.recorder.is_down:
                 continue
+            # the held price: a better price that only flickers is not chased
+            target = self._moves.held(target, _monotonic())
+            if target == live.price:
+                continue  # where it should stand: never re-placed there
+            if not self._moves.may_place(_monotonic()):
+                continue  # no order left this minute: it stays where it is
             try:
                 fills = await ctx.desk.cancel(live, job_id=job.job_id)
             except CancelNotConfirmed:
                 continue  # still possibly live: never place another; try again next round
             await self._took(fills)
             last_sync = _monotonic()
+
+    def _switch_off(self, exc: OrderRefusedByBroker) -> None:
+        """The broker refused the task's order for a reason that will not go away by itself:
+        switch the task off in the Base, with the reason the admin shows (/sellbuy then leaves
+        it alone until the owner changes it and switches it on)."""
+        if self.spec.task_id is None:
+            return
+        code = exc.error.api_code or ""
+        meaning = exc.error.meaning or str(exc.error)
+        self.ctx.recorder.set_task_active(
+            "sellbuy", self.spec.task_id, False, reason=f"broker refused ({code}): {meaning}"
+        )
 
     async def _wait_session(self, opens_at: datetime | None) -> None:
         ctx, job = self.ctx, self.job
