@@ -21,6 +21,7 @@ from bot.base_client.errors import BaseRejected, BaseUnavailable
 from bot.base_client.types import Instrument, TradingSettings
 from bot.broker import errors as broker_errors
 from bot.broker import ratelimit
+from bot.broker.client import DUPLICATE_ORDER_CODE
 from bot.broker.types import LastPrice, OrderState, StopOrder, StopOrderStatus, StopOrderType
 from bot.engine import events, text_keys
 from bot.engine.bulk import BulkResult, BulkRun, BulkStatus, ItemFailed
@@ -57,6 +58,8 @@ TYPES = {
     "stop_limit": StopOrderType.STOP_LIMIT,
 }
 KINDS = {wire: kind for kind, wire in TYPES.items()}
+# how far before an order was journaled a stop order created at the broker may be it (clocks)
+LOOKUP_SLACK = timedelta(minutes=5)
 # broker refusals that are final (anything else unknown is sent again with the same id)
 FINAL = (
     broker_errors.InvalidArgument,
@@ -118,6 +121,9 @@ class StopsDesk:
         self._ledger = StopLedger(state_dir, fsync=ctx.options.journal_fsync)
         self._ids = itertools.count(1)
         self._base_down = base_down
+        # broker ids of the stop orders this process placed: an order found by content for an
+        # unknown outcome is never one of these
+        self._placed_ids: set[str] = set()
         self.watcher = ActivationWatcher(ctx, poll_interval=self._tuning.poll_interval)
 
     # -- life cycle -----------------------------------------------------------------------
@@ -249,7 +255,7 @@ class StopsDesk:
         self._registry.check_free(f"stops:{plan.kind}")  # before any id is journaled
         if not plan.orders:
             raise UserError("stops.nothing_to_place")
-        prepared = self._ledger.prepare(plan.kind, plan.orders)
+        prepared = self._ledger.prepare(plan.kind, plan.orders, self._ctx.clock.now())
         return self._start_job(plan, prepared, resumed=False)
 
     def _start_job(self, plan: StopPlan, items: list[Prepared], *, resumed: bool) -> JobInfo:
@@ -277,11 +283,12 @@ class StopsDesk:
 
     async def _place_all(self, job: Job, plan: StopPlan, items: list[Prepared]) -> None:
         started = self._ctx.clock.now()
+        settled: set[str] = set()  # client ids whose outcome is known
 
         async def place(item: Prepared) -> None:
             stop = item.stop
             try:
-                await self._ctx.broker.post_stop_order(
+                stop_order_id = await self._ctx.broker.post_stop_order(
                     account_id=self._ctx.account_id,
                     instrument_id=stop.instrument_uid,
                     direction=stop.direction,
@@ -292,10 +299,20 @@ class StopsDesk:
                     request_id=item.client_id,
                     price=stop.price,
                 )
-            except FINAL as exc:
+            except broker_errors.InvalidArgument as exc:
+                if exc.api_code == DUPLICATE_ORDER_CODE:
+                    # the broker has seen this id (an earlier attempt got through) but does not
+                    # say which order it made: found by content once the run ends
+                    raise ItemFailed(exc.user_message(), exc.api_code) from exc
+                settled.add(item.client_id)
                 self._ledger.settle(item)
                 raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
-            self._ledger.settle(item)
+            except FINAL as exc:
+                settled.add(item.client_id)
+                self._ledger.settle(item)
+                raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
+            self._placed(item, stop_order_id)
+            settled.add(item.client_id)
             job.executed += 1
 
         bulk: BulkRun[Prepared] = BulkRun(
@@ -311,9 +328,74 @@ class StopsDesk:
         result = await bulk.run(items, place)
         for item in result.not_sent:
             self._ledger.settle(item)  # never sent: the owner stopped the command
-        # failures after every attempt with the outcome still unknown stay in the ledger: the
-        # next start sends them again with the same id
+        unresolved = [f.item for f in result.failed if f.item.client_id not in settled]
+        if unresolved:
+            with ratelimit.priority(PRIORITIES.get(plan.kind, ratelimit.PRIORITY_STOPS)):
+                result = await self._resolve(job, result, unresolved)
         await self._finish(job, result, lambda p: p.stop, started)
+
+    def _placed(self, item: Prepared, stop_order_id: str) -> None:
+        self._ledger.settle(item)
+        if stop_order_id:
+            self._placed_ids.add(stop_order_id)
+
+    async def _resolve(
+        self, job: Job, result: BulkResult[Prepared], unresolved: list[Prepared]
+    ) -> BulkResult[Prepared]:
+        """The end of a run: the items whose outcome is still unknown (no answer after every
+        attempt, or a duplicate id) are looked for at the broker; found ones count as placed,
+        the others were not placed. Either way the run leaves nothing in the ledger, so a later
+        start never sends an order the owner was told had failed (or stopped, or cancelled).
+        When the broker cannot be read now they stay in the ledger (the next start sends them
+        again with the same ids)."""
+        try:
+            found = await self._find_placed(unresolved)
+        except broker_errors.BrokerError as exc:
+            log.warning("unknown stop-order outcomes not resolved now: %s", exc)
+            return result
+        if not found:
+            for item in unresolved:
+                self._ledger.settle(item)
+            return result
+        succeeded = list(result.succeeded)
+        failed = []
+        for failure in result.failed:
+            order = found.get(failure.item.client_id)
+            if order is None:
+                failed.append(failure)
+            else:
+                succeeded.append(failure.item)
+                self._placed(failure.item, order.stop_order_id)
+                job.executed += 1
+        for item in unresolved:
+            self._ledger.settle(item)
+        return replace(result, succeeded=succeeded, failed=failed)
+
+    async def _find_placed(self, items: list[Prepared]) -> dict[str, StopOrder]:
+        """The broker's stop orders for items whose outcome is unknown, by client id.
+        GetStopOrders does not return the client's idempotency key, so an item is matched by
+        content (instrument, direction, type, stop price, lots) among the stop orders of any
+        status created since it was journaled, never to an order known to be another's."""
+        if not items:
+            return {}
+        times = [i.at for i in items if i.at is not None]
+        since = min(times) - LOOKUP_SLACK if len(times) == len(items) else None
+        orders: list[StopOrder] = await self._ctx.broker.stop_orders(
+            account_id=self._ctx.account_id, status=StopOrderStatus.ALL, start=since
+        )
+        free = [o for o in orders if o.stop_order_id not in self._placed_ids]
+        found: dict[str, StopOrder] = {}
+        for item in items:
+            for order in free:
+                created = order.created_at
+                if self._key(order) != item.stop.key:
+                    continue
+                if item.at is not None and created is not None and created < item.at - LOOKUP_SLACK:
+                    continue
+                found[item.client_id] = order
+                free.remove(order)
+                break
+        return found
 
     async def _finish(
         self,
@@ -370,6 +452,9 @@ class StopsDesk:
         """Stop every job (so nothing places new orders), then cancel every order and every
         stop order on the account, both budgets at once. Needs no Base; twice is harmless."""
         await self._stop_jobs()
+        dropped = self._ledger.forget_all()  # nothing planned before /cancel is sent after it
+        if dropped:
+            log.info("/cancel: %d planned stop order(s) will not be sent", dropped)
         orders, stops = await self._account_orders()
         total = len(orders) + len(stops)
 

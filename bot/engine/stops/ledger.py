@@ -4,7 +4,9 @@ The engine's write-ahead journal (bot.engine.journal) in a directory of its own 
 state directory): one entry per planned stop with its client UUID, acknowledged once its outcome
 is known (placed, refused, or never sent because the owner stopped the command). What is still
 pending at the next start was planned and maybe sent: it is sent again with the same UUID, which
-the broker deduplicates, so a crash neither doubles nor forgets an order.
+the broker deduplicates, so a crash neither doubles nor forgets an order. Each entry keeps the time
+it was journaled: GetStopOrders does not return the client UUID, so an order whose outcome stays
+unknown is looked for among the stop orders created since then (`StopsDesk._find_placed`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Prepared:
     client_id: str
     seq: int
     plan: PlanKind
+    at: datetime | None = None  # when it was journaled (None: an entry of an older version)
 
 
 def _to_json(stop: PlannedStop) -> dict[str, Any]:
@@ -66,15 +69,23 @@ class StopLedger:
     def __init__(self, state_dir: Path | None, *, fsync: bool = True) -> None:
         self._journal = Journal(None if state_dir is None else state_dir / "stops", fsync=fsync)
 
-    def prepare(self, plan: PlanKind, stops: tuple[PlannedStop, ...]) -> list[Prepared]:
+    def prepare(
+        self, plan: PlanKind, stops: tuple[PlannedStop, ...], at: datetime
+    ) -> list[Prepared]:
         """A fresh client UUID for each stop, journaled before anything is sent."""
         out: list[Prepared] = []
         for stop in stops:
             client_id = str(uuid.uuid4())
             entry = self._journal.append(
-                "order", {"client_id": client_id, "plan": plan, "stop": _to_json(stop)}
+                "order",
+                {
+                    "client_id": client_id,
+                    "plan": plan,
+                    "at": at.isoformat(),
+                    "stop": _to_json(stop),
+                },
             )
-            out.append(Prepared(stop, client_id, entry.seq, plan))
+            out.append(Prepared(stop, client_id, entry.seq, plan, at))
         return out
 
     def settle(self, prepared: Prepared) -> None:
@@ -89,6 +100,15 @@ class StopLedger:
                 str(entry.data["client_id"]),
                 entry.seq,
                 cast(PlanKind, entry.data.get("plan", "stops")),
+                None if entry.data.get("at") is None else datetime.fromisoformat(entry.data["at"]),
             )
             for entry in self._journal.pending()
         ]
+
+    def forget_all(self) -> int:
+        """/cancel: nothing planned before it may be sent any more (what did reach the broker is
+        cancelled with everything else). Returns how many entries were dropped."""
+        pending = self._journal.pending()
+        for entry in pending:
+            self._journal.ack(entry.seq)
+        return len(pending)

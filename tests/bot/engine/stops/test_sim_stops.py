@@ -14,9 +14,11 @@ import pytest
 from bot.base_client.types import Instrument
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig, RetryPolicy
+from bot.broker.errors import InvalidArgument, OrderOutcomeUnknown
 from bot.engine import events
 from bot.engine.interface import UserError
 from bot.engine.stops.desk import StopsTuning
+from bot.engine.tinvest_port import TInvestPort
 from bot.engine.trader import Engine
 from simulator.orders import STOP_ACTIVE, STOP_BUY, STOP_TAKE_PROFIT
 from tests.bot.engine.conftest import FAST, RecordingNotifier, eventually
@@ -294,3 +296,79 @@ async def test_a_fired_stop_is_reported_with_its_order(rig: Rig) -> None:
     notice = rig.notifier.of(events.StopActivated)[0]
     assert notice.ticker == stop.instrument.ticker and notice.direction == "buy"
     assert notice.order_status in ("new", "filled", "partially_filled")
+
+
+class DuplicateAnsweringPort(TInvestPort):
+    """The real client, but each stop order's answer is lost once, and the same id sent again is
+    answered the way the real broker may answer a repeated key (head-orders.md): 30057,
+    "duplicate order, report not found" - never with the order's id."""
+
+    def __init__(self, client: TInvestClient) -> None:
+        super().__init__(client)
+        self.seen: set[str] = set()
+
+    async def post_stop_order(self, **kw: Any) -> str:
+        request_id = kw["request_id"]
+        if request_id in self.seen:
+            raise InvalidArgument("duplicate", api_code="30057", method="PostStopOrder")
+        self.seen.add(request_id)
+        await super().post_stop_order(**kw)
+        raise OrderOutcomeUnknown("answer lost", request_id=request_id, method="PostStopOrder")
+
+
+async def test_a_duplicate_id_answer_counts_as_placed_not_failed(rig: Rig) -> None:
+    """Regression: 30057 for a stop order sent again with its id was a final refusal, so every
+    order placed behind a lost answer was reported as failed."""
+    rig.whitelist(3)
+    port = DuplicateAnsweringPort(rig.client())
+    engine = rig.engine(broker=port)
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    (summary,) = await finished(rig)
+    assert summary.done == plan.count and not summary.failures, summary
+    assert len(rig.stops()) == plan.count
+
+
+async def test_orders_reported_failed_are_never_sent_at_the_next_start(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Regression: stops whose outcome stayed unknown were kept and sent again at the next start,
+    days later, although the owner had been told they failed (and may have run /cancel)."""
+    rig.whitelist(2)
+    rig.sim.simulator.faults.error_rate = {"PostStopOrder": 1.0}
+    first = rig.engine(state_dir=tmp_path)
+    await first.start()
+    plan = await first.stops.plan_bulk("stops")
+    first.stops.run(plan)
+    (summary,) = await finished(rig)
+    assert summary.done == 0 and len(summary.failures) == plan.count
+    await first.close()
+    rig.sim.simulator.faults.error_rate = {}
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert rig.stops(None) == []
+
+
+async def test_cancel_drops_planned_stops_a_crash_left_behind(rig: Rig, tmp_path: Path) -> None:
+    """Regression: stops planned before /cancel were sent at the next start after it."""
+    rig.whitelist(10)
+    rig.sim.simulator.faults.latency = {"PostStopOrder": 0.05}
+    first = rig.engine(state_dir=tmp_path)
+    await first.start()
+    info = first.stops.run(await first.stops.plan_bulk("stops"))
+    await eventually(lambda: len(rig.stops()) >= 2, "some stops placed")
+    job = next(j for j in first._registry.jobs() if j.job_id == info.job_id)
+    assert job.task is not None
+    job.task.cancel()  # stuck, then cancelled (the registry's last resort): nothing settles
+    await asyncio.gather(job.task, return_exceptions=True)
+    rig.sim.simulator.faults.latency = {}
+    await first.stops.run_cancel()
+    await finished(rig)
+    assert rig.stops() == []
+    await first.close()
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert rig.stops() == []
