@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import Instrument, TradingSettings
+from bot.base_client.types import Instrument, NewOrder, OrderUpdate, TradingSettings, UpdateStatus
 from bot.broker import errors as broker_errors
 from bot.broker import ratelimit
 from bot.broker.client import DUPLICATE_ORDER_CODE
@@ -124,7 +124,9 @@ class StopsDesk:
         # broker ids of the stop orders this process placed: an order found by content for an
         # unknown outcome is never one of these
         self._placed_ids: set[str] = set()
-        self.watcher = ActivationWatcher(ctx, poll_interval=self._tuning.poll_interval)
+        self.watcher = ActivationWatcher(
+            ctx, poll_interval=self._tuning.poll_interval, on_fired=self._fired
+        )
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -236,7 +238,9 @@ class StopsDesk:
             )
         active = await self._active_stops()
         plan = core.restore_plan(stashed, [self._key(s) for s in active])
-        return replace(plan, seconds=self._seconds(STOP_SERVICE, plan.count))
+        # a bulk stop command like the others: the settings' limits of one order and of the
+        # whole command hold for what was stashed too
+        return self._risk(plan, settings, [])
 
     async def plan_cancel(self) -> CancelPlan:
         orders, stops = await self._account_orders()
@@ -256,6 +260,8 @@ class StopsDesk:
         if not plan.orders:
             raise UserError("stops.nothing_to_place")
         prepared = self._ledger.prepare(plan.kind, plan.orders, self._ctx.clock.now())
+        for item in prepared:
+            self._record(item)
         return self._start_job(plan, prepared, resumed=False)
 
     def _start_job(self, plan: StopPlan, items: list[Prepared], *, resumed: bool) -> JobInfo:
@@ -305,11 +311,11 @@ class StopsDesk:
                     # say which order it made: found by content once the run ends
                     raise ItemFailed(exc.user_message(), exc.api_code) from exc
                 settled.add(item.client_id)
-                self._ledger.settle(item)
+                self._refused(item, exc.user_message())
                 raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
             except FINAL as exc:
                 settled.add(item.client_id)
-                self._ledger.settle(item)
+                self._refused(item, exc.user_message())
                 raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
             self._placed(item, stop_order_id)
             settled.add(item.client_id)
@@ -328,6 +334,7 @@ class StopsDesk:
         result = await bulk.run(items, place)
         for item in result.not_sent:
             self._ledger.settle(item)  # never sent: the owner stopped the command
+            self._update(item, "cancelled", message="not sent: the command was stopped")
         unresolved = [f.item for f in result.failed if f.item.client_id not in settled]
         if unresolved:
             with ratelimit.priority(PRIORITIES.get(plan.kind, ratelimit.PRIORITY_STOPS)):
@@ -338,6 +345,80 @@ class StopsDesk:
         self._ledger.settle(item)
         if stop_order_id:
             self._placed_ids.add(stop_order_id)
+            if item.stop.instrument_id is not None:
+                self._ledger.placed.add(stop_order_id, item.client_id)
+        self._update(item, "new", broker_order_id=stop_order_id or None)
+
+    def _refused(self, item: Prepared, reason: str) -> None:
+        self._ledger.settle(item)
+        self._update(item, "rejected", message=reason)
+
+    def _not_found(self, item: Prepared) -> None:
+        self._ledger.settle(item)
+        self._update(item, "rejected", message="no answer from the broker; not found there")
+
+    # -- the Base's records (through the engine's recorder: journaled, flushed off the hot path)
+
+    def _record(self, item: Prepared) -> None:
+        """Every stop order is recorded in the Base (as prepared) before it is sent."""
+        stop = item.stop
+        if stop.instrument_id is None:
+            return
+        self._ctx.recorder.record_order(
+            NewOrder(
+                client_order_id=item.client_id,
+                instrument=stop.instrument_id,
+                direction=stop.direction,
+                order_type=stop.kind,
+                price=stop.price if stop.kind == "stop_limit" else None,
+                lots=stop.lots,
+                stop_price=stop.stop_price,
+                expire_at=stop.expire_at,
+                bulk_command=item.plan,
+            )
+        )
+
+    def _update(
+        self,
+        item: Prepared,
+        status: UpdateStatus,
+        *,
+        broker_order_id: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        if item.stop.instrument_id is None:
+            return
+        self._update_id(item.client_id, status, broker_order_id=broker_order_id, message=message)
+
+    def _update_id(
+        self,
+        client_id: str,
+        status: UpdateStatus,
+        *,
+        broker_order_id: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self._ctx.recorder.update_order(
+            OrderUpdate(
+                client_order_id=client_id,
+                status=status,
+                broker_order_id=broker_order_id,
+                message=message,
+            )
+        )
+
+    def _fired(self, stop: StopOrder) -> None:
+        """The activation watcher saw a stop order fire: if it is ours, the Base is told."""
+        client_id = self._ledger.placed.pop(stop.stop_order_id)
+        if client_id is not None:
+            self._update_id(
+                client_id, "triggered", message=f"exchange order {stop.exchange_order_id}".strip()
+            )
+
+    def _cancelled(self, stop: StopOrder) -> None:
+        client_id = self._ledger.placed.pop(stop.stop_order_id)
+        if client_id is not None:
+            self._update_id(client_id, "cancelled", message="/cancel")
 
     async def _resolve(
         self, job: Job, result: BulkResult[Prepared], unresolved: list[Prepared]
@@ -355,7 +436,7 @@ class StopsDesk:
             return result
         if not found:
             for item in unresolved:
-                self._ledger.settle(item)
+                self._not_found(item)
             return result
         succeeded = list(result.succeeded)
         failed = []
@@ -368,7 +449,8 @@ class StopsDesk:
                 self._placed(failure.item, order.stop_order_id)
                 job.executed += 1
         for item in unresolved:
-            self._ledger.settle(item)
+            if item.client_id not in found:
+                self._not_found(item)
         return replace(result, succeeded=succeeded, failed=failed)
 
     async def _find_placed(self, items: list[Prepared]) -> dict[str, StopOrder]:
@@ -453,8 +535,10 @@ class StopsDesk:
         stop order on the account, both budgets at once. Needs no Base; twice is harmless."""
         await self._stop_jobs()
         dropped = self._ledger.forget_all()  # nothing planned before /cancel is sent after it
+        for item in dropped:
+            self._update(item, "cancelled", message="not sent: /cancel")
         if dropped:
-            log.info("/cancel: %d planned stop order(s) will not be sent", dropped)
+            log.info("/cancel: %d planned stop order(s) will not be sent", len(dropped))
         orders, stops = await self._account_orders()
         total = len(orders) + len(stops)
 
@@ -478,9 +562,11 @@ class StopsDesk:
                         account_id=self._ctx.account_id, stop_order_id=stop.stop_order_id
                     )
                 except broker_errors.NotFound:
-                    pass
+                    pass  # gone meanwhile (fired, expired or cancelled)
                 except FINAL as exc:
                     raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
+                else:
+                    self._cancelled(stop)
                 job.executed += 1
 
             progress = self._cancel_progress(job, total)

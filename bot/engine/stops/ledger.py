@@ -11,6 +11,8 @@ unknown is looked for among the stop orders created since then (`StopsDesk._find
 
 from __future__ import annotations
 
+import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,9 @@ from typing import Any, cast
 
 from bot.engine.journal import Journal
 from bot.engine.stops.plan import PlanKind, PlannedStop, StopKind
+
+log = logging.getLogger(__name__)
+PLACED_FILE = "placed.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,13 @@ def _from_json(data: dict[str, Any]) -> PlannedStop:
 
 class StopLedger:
     def __init__(self, state_dir: Path | None, *, fsync: bool = True) -> None:
-        self._journal = Journal(None if state_dir is None else state_dir / "stops", fsync=fsync)
+        directory = None if state_dir is None else state_dir / "stops"
+        self._journal = Journal(directory, fsync=fsync)
+        self._placed = PlacedStops(None if directory is None else directory / PLACED_FILE)
+
+    @property
+    def placed(self) -> PlacedStops:
+        return self._placed
 
     def prepare(
         self, plan: PlanKind, stops: tuple[PlannedStop, ...], at: datetime
@@ -105,10 +116,67 @@ class StopLedger:
             for entry in self._journal.pending()
         ]
 
-    def forget_all(self) -> int:
+    def forget_all(self) -> list[Prepared]:
         """/cancel: nothing planned before it may be sent any more (what did reach the broker is
-        cancelled with everything else). Returns how many entries were dropped."""
-        pending = self._journal.pending()
-        for entry in pending:
-            self._journal.ack(entry.seq)
-        return len(pending)
+        cancelled with everything else). Returns the entries dropped."""
+        pending = self.pending()
+        for item in pending:
+            self._journal.ack(item.seq)
+        return pending
+
+
+class PlacedStops:
+    """Broker stop-order id -> client UUID of the stop orders the bot placed and the Base holds
+    as live: /cancel and the activation watcher know broker ids only, the Base's records are
+    keyed by client UUID. JSON lines (`{"id", "client_id"}`, `{"forget": id}`), compacted on
+    load; losing it only loses those later status updates, never an order."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._ids: dict[str, str] = {}
+        if path is not None and path.exists():
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        lines = 0
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            lines += 1
+            try:
+                item = json.loads(raw)
+            except ValueError:
+                log.warning("unreadable line in %s skipped", path)
+                continue
+            if "forget" in item:
+                self._ids.pop(str(item["forget"]), None)
+            else:
+                self._ids[str(item["id"])] = str(item["client_id"])
+        if lines > len(self._ids):
+            body = "".join(
+                json.dumps({"id": k, "client_id": v}) + "\n" for k, v in self._ids.items()
+            )
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(body, encoding="utf-8")
+            tmp.replace(path)
+
+    def _write(self, item: dict[str, str]) -> None:
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with self._path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(item) + "\n")
+
+    def add(self, stop_order_id: str, client_id: str) -> None:
+        if self._ids.get(stop_order_id) == client_id:
+            return
+        self._ids[stop_order_id] = client_id
+        self._write({"id": stop_order_id, "client_id": client_id})
+
+    def pop(self, stop_order_id: str) -> str | None:
+        """The client id of one of ours, forgotten (its final status is being recorded)."""
+        client_id = self._ids.pop(stop_order_id, None)
+        if client_id is not None:
+            self._write({"forget": stop_order_id})
+        return client_id
+
+    def __contains__(self, stop_order_id: object) -> bool:
+        return stop_order_id in self._ids

@@ -3,7 +3,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from trademan.api.fields import MAX_INT, DecimalString
-from trademan.base.models import Direction, Fill, Leg, Order, OrderStatus, OrderType, TaskKind
+from trademan.base.models import (
+    BulkCommand,
+    Direction,
+    Fill,
+    Leg,
+    Order,
+    OrderStatus,
+    OrderType,
+    TaskKind,
+)
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -13,6 +22,10 @@ class OrderSerializer(serializers.ModelSerializer):
         choices=Leg.choices, allow_null=True, read_only=True, source="leg_or_none"
     )
     price = DecimalString(allow_null=True)
+    stop_price = DecimalString(allow_null=True)
+    bulk_command = serializers.ChoiceField(
+        choices=BulkCommand.choices, allow_null=True, read_only=True, source="bulk_command_or_none"
+    )
 
     class Meta:
         model = Order
@@ -26,6 +39,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "direction",
             "order_type",
             "price",
+            "stop_price",
+            "expire_at",
+            "bulk_command",
             "lots",
             "lots_executed",
             "status",
@@ -53,6 +69,18 @@ class OrderCreateSerializer(serializers.Serializer):
         max_length=64, allow_null=True, required=False, allow_blank=True
     )
     message = serializers.CharField(allow_blank=True, required=False, default="")
+    stop_price = DecimalString(
+        allow_null=True, required=False, help_text="stop orders: the trigger price"
+    )
+    expire_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="stop orders: expiry (null: till cancelled)"
+    )
+    bulk_command = serializers.ChoiceField(
+        choices=BulkCommand.choices,
+        allow_null=True,
+        required=False,
+        help_text="stop orders: the bulk command that placed it",
+    )
 
 
 class OrderUpdateSerializer(serializers.Serializer):

@@ -54,6 +54,9 @@ class OrderListView(generics.ListAPIView):
                 status=data["status"],
                 broker_order_id=data.get("broker_order_id"),
                 message=data.get("message", ""),
+                stop_price=data.get("stop_price"),
+                expire_at=data.get("expire_at"),
+                bulk_command=data.get("bulk_command"),
             )
         )
         return Response(

@@ -32,12 +32,14 @@ class OrderAdmin(ReadOnlyAdmin):
         "direction",
         "order_type",
         "price",
+        "stop_price",
         "lots",
         "lots_executed",
         "status",
+        "bulk_command",
         "created_at",
     )
-    list_filter = ("status", "order_type", "direction", "leg")
+    list_filter = ("status", "order_type", "bulk_command", "direction", "leg")
     search_fields = ("client_order_id", "broker_order_id", "instrument__ticker", "message")
     list_select_related = ("instrument", "sellbuy", "spread")
     date_hierarchy = "created_at"

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +373,81 @@ async def test_cancel_drops_planned_stops_a_crash_left_behind(rig: Rig, tmp_path
     await second.start()
     assert second.jobs() == []
     assert rig.stops() == []
+
+
+async def test_every_stop_order_is_recorded_in_the_base_and_updated(rig: Rig) -> None:
+    """The Base stores every order the bot placed: stop orders with their type, stop price,
+    expiry and bulk command; placed ones get the broker's id, /cancel and activations close them."""
+    rig.whitelist(3)
+    engine = rig.engine()
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    await finished(rig)
+    await engine.recorder.wait_flushed()
+    records = list(rig.base.orders.values())
+    assert len(records) == plan.count
+    by_id = {s.stop_order_id: s for s in rig.stops()}
+    for record in records:
+        assert record.order_type == "take_profit" and record.bulk_command == "stops"
+        assert record.status == "new" and record.broker_order_id in by_id
+        placed = by_id[record.broker_order_id]
+        assert (record.stop_price, record.lots, record.expire_at) == (
+            placed.stop_price,
+            placed.lots,
+            placed.expire_at,
+        )
+        assert placed.request_id == record.client_order_id
+    fired = rig.stops()[0]
+    watcher = engine.stops.watcher
+    await eventually(lambda: watcher._seen is not None, "the watcher's first poll")
+    await rig.sim.set_price(
+        fired.instrument.uid, fired.stop_price - fired.instrument.min_price_increment
+    )
+    await eventually(
+        lambda: rig.base.orders[fired.request_id].status == "triggered",
+        "fired stop recorded",
+        within=10,
+    )
+    await engine.stops.run_cancel()
+    await finished(rig, 2)
+    await engine.recorder.wait_flushed()
+    statuses = sorted(r.status for r in rig.base.orders.values())
+    assert statuses.count("triggered") >= 1
+    assert set(statuses) <= {"triggered", "cancelled"} and "cancelled" in statuses
+
+
+async def test_stops_not_sent_are_recorded_as_such(rig: Rig) -> None:
+    rig.whitelist(2)
+    rig.sim.simulator.faults.error_rate = {"PostStopOrder": 1.0}
+    engine = rig.engine()
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    await finished(rig)
+    await engine.recorder.wait_flushed()
+    assert [r.status for r in rig.base.orders.values()] == ["rejected"] * plan.count
+
+
+async def test_restore_keeps_the_settings_limits(rig: Rig) -> None:
+    """Regression: /restore placed whatever was stashed, above the settings' limits of one order
+    and of a bulk command."""
+    rig.whitelist(4)
+    engine = rig.engine()
+    await engine.start()
+    placed = await engine.stops.plan_bulk("stops")
+    engine.stops.run(placed)
+    await finished(rig)
+    await engine.stops.stash()
+    await engine.stops.run_cancel()
+    await finished(rig, 2)
+    biggest = max(o.value for o in placed.orders)
+    settings = rig.base.trading_settings
+    rig.base.trading_settings = replace(settings, max_order_value=biggest - 1)
+    plan = await engine.stops.plan_restore()
+    assert plan.count < len(rig.base.stash_rows)
+    assert {s.reason for s in plan.skipped} == {"stops.skip_order_value"}
+    rig.base.trading_settings = replace(settings, max_bulk_value=Decimal(1000))
+    with pytest.raises(UserError) as refused:
+        await engine.stops.plan_restore()
+    assert refused.value.key == "stops.bulk_value_too_big"
