@@ -131,8 +131,13 @@ class StopsDesk:
     # -- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> list[JobInfo]:
-        """Resume the stops a crash left unresolved (same client UUIDs), then watch activations."""
+        """Resume the stops a crash left unresolved (same client UUIDs), then watch activations.
+        Those of a command the owner had stopped are looked for at the broker, never sent."""
         pending = self._ledger.pending()
+        stopped = [item for item in pending if item.stopped]
+        if stopped:
+            await self._resolve_stopped(stopped)
+        pending = [item for item in pending if not item.stopped]
         infos: list[JobInfo] = []
         by_plan: dict[PlanKind, list[Prepared]] = {}
         for item in pending:
@@ -145,6 +150,20 @@ class StopsDesk:
 
     async def close(self) -> None:
         await self.watcher.close()
+
+    async def _resolve_stopped(self, items: list[Prepared]) -> None:
+        try:
+            found = await self._find_placed(items)
+        except broker_errors.BrokerError as exc:
+            log.warning("stopped stop orders not resolved now (next start): %s", exc)
+            return
+        for item in items:
+            order = found.get(item.client_id)
+            if order is None:
+                self._ledger.settle(item)
+                self._update(item, "cancelled", message="not sent: the command was stopped")
+            else:
+                self._placed(item, order.stop_order_id)
 
     # -- estimates ------------------------------------------------------------------------
 
@@ -290,8 +309,10 @@ class StopsDesk:
     async def _place_all(self, job: Job, plan: StopPlan, items: list[Prepared]) -> None:
         started = self._ctx.clock.now()
         settled: set[str] = set()  # client ids whose outcome is known
+        entered: set[str] = set()  # client ids handed to the broker client (maybe sent)
 
         async def place(item: Prepared) -> None:
+            entered.add(item.client_id)
             stop = item.stop
             try:
                 stop_order_id = await self._ctx.broker.post_stop_order(
@@ -331,7 +352,22 @@ class StopsDesk:
             retry_pause=self._tuning.retry_pause,
             progress_interval=self._tuning.progress_interval,
         )
-        result = await bulk.run(items, place)
+        try:
+            result = await bulk.run(items, place)
+        except asyncio.CancelledError:
+            if job.stop_requested.is_set():
+                # stopped, and cancelled for not finishing in time (a request waiting for a
+                # rate slot): what never reached the broker client is not sent, ever; what
+                # maybe left is looked for at the next start instead of sent again
+                for item in items:
+                    if item.client_id in settled:
+                        continue
+                    if item.client_id in entered:
+                        self._ledger.mark_stopped(item)
+                    else:
+                        self._ledger.settle(item)
+                        self._update(item, "cancelled", message="not sent: the command was stopped")
+            raise
         for item in result.not_sent:
             self._ledger.settle(item)  # never sent: the owner stopped the command
             self._update(item, "cancelled", message="not sent: the command was stopped")

@@ -34,6 +34,7 @@ class Prepared:
     seq: int
     plan: PlanKind
     at: datetime | None = None  # when it was journaled (None: an entry of an older version)
+    stopped: bool = False  # its command was stopped while it was maybe sent: look, never resend
 
 
 def _to_json(stop: PlannedStop) -> dict[str, Any]:
@@ -99,6 +100,21 @@ class StopLedger:
             out.append(Prepared(stop, client_id, entry.seq, plan, at))
         return out
 
+    def mark_stopped(self, prepared: Prepared) -> None:
+        """The owner stopped its command while this one was maybe sent (no answer yet): the
+        next start looks for it at the broker instead of sending it again."""
+        self._journal.append(
+            "order",
+            {
+                "client_id": prepared.client_id,
+                "plan": prepared.plan,
+                "at": None if prepared.at is None else prepared.at.isoformat(),
+                "stopped": True,
+                "stop": _to_json(prepared.stop),
+            },
+        )
+        self._journal.ack(prepared.seq)
+
     def settle(self, prepared: Prepared) -> None:
         """Its outcome is known (placed, refused, never sent): nothing to resolve any more."""
         self._journal.ack(prepared.seq)
@@ -112,6 +128,7 @@ class StopLedger:
                 entry.seq,
                 cast(PlanKind, entry.data.get("plan", "stops")),
                 None if entry.data.get("at") is None else datetime.fromisoformat(entry.data["at"]),
+                bool(entry.data.get("stopped")),
             )
             for entry in self._journal.pending()
         ]

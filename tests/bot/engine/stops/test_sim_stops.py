@@ -451,3 +451,48 @@ async def test_restore_keeps_the_settings_limits(rig: Rig) -> None:
     with pytest.raises(UserError) as refused:
         await engine.stops.plan_restore()
     assert refused.value.key == "stops.bulk_value_too_big"
+
+
+class GatedPort(TInvestPort):
+    """The real client, where every stop order after the first `open` waits (as for a rate slot
+    that does not come) before it is sent."""
+
+    def __init__(self, client: TInvestClient, open_: int) -> None:
+        super().__init__(client)
+        self.open = open_
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def post_stop_order(self, **kw: Any) -> str:
+        if self.open <= 0:
+            self.waiting += 1
+            await self.gate.wait()
+        self.open -= 1
+        return await super().post_stop_order(**kw)
+
+
+async def test_a_stopped_command_cancelled_for_slowness_sends_nothing_at_the_next_start(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Regression: /stop of a bulk command whose requests wait for rate slots ends, after the
+    stop timeout, in the job being cancelled; every stop journaled and not yet sent stayed
+    pending and the next start placed them all."""
+    rig.whitelist(20)
+    port = GatedPort(rig.client(), 3)
+    first = rig.engine(state_dir=tmp_path, broker=port)
+    await first.start()
+    plan = await first.stops.plan_bulk("stops")
+    info = first.stops.run(plan)
+    await eventually(lambda: len(rig.stops()) == 3 and port.waiting > 0, "the rest waits")
+    job = next(j for j in first._registry.jobs() if j.job_id == info.job_id)
+    assert job.task is not None
+    job.stop_requested.set()  # /stop...
+    job.task.cancel()  # ...and the registry's last resort while requests wait
+    await asyncio.gather(job.task, return_exceptions=True)
+    await first.close()
+    placed = {s.request_id for s in rig.stops()}
+    assert len(placed) == 3 < plan.count
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert {s.request_id for s in rig.stops()} == placed
