@@ -279,8 +279,6 @@ class StopsDesk:
         if not plan.orders:
             raise UserError("stops.nothing_to_place")
         prepared = self._ledger.prepare(plan.kind, plan.orders, self._ctx.clock.now())
-        for item in prepared:
-            self._record(item)
         return self._start_job(plan, prepared, resumed=False)
 
     def _start_job(self, plan: StopPlan, items: list[Prepared], *, resumed: bool) -> JobInfo:
@@ -312,7 +310,11 @@ class StopsDesk:
         entered: set[str] = set()  # client ids handed to the broker client (maybe sent)
 
         async def place(item: Prepared) -> None:
-            entered.add(item.client_id)
+            if item.client_id not in entered:
+                # recorded as it goes out (not all at once when the run starts: hundreds of
+                # journal fsyncs in a row would hold up the event loop, and the hedges with it)
+                entered.add(item.client_id)
+                self._record(item)
             stop = item.stop
             try:
                 stop_order_id = await self._ctx.broker.post_stop_order(
@@ -365,12 +367,10 @@ class StopsDesk:
                     if item.client_id in entered:
                         self._ledger.mark_stopped(item)
                     else:
-                        self._ledger.settle(item)
-                        self._update(item, "cancelled", message="not sent: the command was stopped")
+                        self._ledger.settle(item)  # never sent, nor recorded
             raise
         for item in result.not_sent:
-            self._ledger.settle(item)  # never sent: the owner stopped the command
-            self._update(item, "cancelled", message="not sent: the command was stopped")
+            self._ledger.settle(item)  # never sent (nor recorded): the owner stopped the command
         unresolved = [f.item for f in result.failed if f.item.client_id not in settled]
         if unresolved:
             with ratelimit.priority(PRIORITIES.get(plan.kind, ratelimit.PRIORITY_STOPS)):
@@ -570,9 +570,9 @@ class StopsDesk:
         """Stop every job (so nothing places new orders), then cancel every order and every
         stop order on the account, both budgets at once. Needs no Base; twice is harmless."""
         await self._stop_jobs()
-        dropped = self._ledger.forget_all()  # nothing planned before /cancel is sent after it
-        for item in dropped:
-            self._update(item, "cancelled", message="not sent: /cancel")
+        # nothing planned before /cancel is sent after it (one that maybe went out is active and
+        # cancelled below, or was never placed)
+        dropped = self._ledger.forget_all()
         if dropped:
             log.info("/cancel: %d planned stop order(s) will not be sent", len(dropped))
         orders, stops = await self._account_orders()
