@@ -9,9 +9,22 @@ from decimal import Decimal
 from typing import Any, Literal
 
 OrderStatus = Literal[
-    "prepared", "sent", "new", "partially_filled", "filled", "cancelled", "rejected", "unknown"
+    "prepared",
+    "sent",
+    "new",
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",
+    "unknown",
 ]
-FINAL_STATUSES: frozenset[str] = frozenset({"filled", "cancelled", "rejected"})
+# the statuses only a stop order reaches: it fired, or it expired
+UpdateStatus = OrderStatus | Literal["triggered", "expired"]
+FINAL_STATUSES: frozenset[str] = frozenset(
+    {"filled", "cancelled", "rejected", "triggered", "expired"}
+)
+OrderType = Literal["limit", "market", "take_profit", "stop_loss", "stop_limit"]
+BulkCommand = Literal["stops", "shorts", "nuke", "restore"]
 Direction = Literal["buy", "sell"]
 TaskKind = Literal["sellbuy", "spread"]
 Leg = Literal["far", "near"]
@@ -131,6 +144,9 @@ class OrderRecord:
     message: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    stop_price: Decimal | None = None  # stop orders only
+    expire_at: datetime | None = None
+    bulk_command: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -154,6 +170,9 @@ class OrderRecord:
             message=str(data.get("message") or ""),
             created_at=opt_time(data.get("created_at")),
             updated_at=opt_time(data.get("updated_at")),
+            stop_price=opt_dec(data.get("stop_price")),
+            expire_at=opt_time(data.get("expire_at")),
+            bulk_command=data.get("bulk_command") or None,
         )
 
 
@@ -164,7 +183,7 @@ class NewOrder:
     client_order_id: str
     instrument: int
     direction: Direction
-    order_type: Literal["limit", "market"]
+    order_type: OrderType
     price: Decimal | None
     lots: int
     status: OrderStatus = "prepared"
@@ -174,6 +193,11 @@ class NewOrder:
     # the opposite best price when placed (best ask buying, best bid selling): what crossing
     # the spread would have paid; the reference of the price improvement in /stats
     opposite_price: Decimal | None = None
+    # stop orders only (bot.engine.stops): the trigger price, expiry (None: till cancelled) and
+    # the bulk command that placed it
+    stop_price: Decimal | None = None
+    expire_at: datetime | None = None
+    bulk_command: BulkCommand | None = None
 
     def to_json(self) -> Json:
         body: Json = {
@@ -187,10 +211,20 @@ class NewOrder:
             "task_kind": self.task_kind,
             "task_id": self.task_id,
             "leg": self.leg,
+            **self._stop_json(),
         }
         if self.opposite_price is not None:
             body["opposite_price"] = str(self.opposite_price)
         return body
+
+    def _stop_json(self) -> Json:
+        if self.stop_price is None:
+            return {}
+        return {
+            "stop_price": str(self.stop_price),
+            "expire_at": None if self.expire_at is None else self.expire_at.isoformat(),
+            "bulk_command": self.bulk_command,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +232,7 @@ class OrderUpdate:
     """Status and broker facts of a recorded order (PATCH orders/{client_order_id}/)."""
 
     client_order_id: str
-    status: OrderStatus
+    status: UpdateStatus
     broker_order_id: str | None = None
     lots_executed: int | None = None
     message: str | None = None

@@ -437,6 +437,7 @@ def _order_of(entry: Entry) -> str | None:
 
 def new_order_from_json(data: dict[str, Any]) -> NewOrder:
     price = data.get("price")
+    stop_price = data.get("stop_price")
     return NewOrder(
         client_order_id=data["client_order_id"],
         instrument=int(data["instrument"]),
@@ -449,6 +450,9 @@ def new_order_from_json(data: dict[str, Any]) -> NewOrder:
         task_id=data.get("task_id"),
         leg=data.get("leg"),
         opposite_price=_opt_decimal(data.get("opposite_price")),
+        stop_price=None if stop_price is None else Decimal(stop_price),
+        expire_at=None if data.get("expire_at") is None else parse_time(data["expire_at"]),
+        bulk_command=data.get("bulk_command"),
     )
 
 

@@ -275,6 +275,9 @@ class FakeBase:
             order.task_kind,
             order.task_id,
             order.leg,
+            order.stop_price,
+            order.expire_at,
+            order.bulk_command,
         )
         if existing is not None:
             old = (
@@ -286,6 +289,9 @@ class FakeBase:
                 existing.task_kind,
                 existing.task_id,
                 existing.leg,
+                existing.stop_price,
+                existing.expire_at,
+                existing.bulk_command,
             )
             if old != identity:
                 raise BaseRejected(409, "conflict", "same id with different content")
@@ -304,6 +310,9 @@ class FakeBase:
             leg=order.leg,
             created_at=now,
             updated_at=now,
+            stop_price=order.stop_price,
+            expire_at=order.expire_at,
+            bulk_command=order.bulk_command,
         )
         self.orders[order.client_order_id] = record
         self._wrote()

@@ -184,6 +184,10 @@ def _order_json(row: dict[str, Any]) -> dict[str, Any]:
         "direction": row["direction"],
         "order_type": row["order_type"],
         "price": _dec(row["price"]),
+        # a task's orders are never stop orders (those belong to no task)
+        "stop_price": None,
+        "expire_at": None,
+        "bulk_command": None,
         "lots": row["lots"],
         "lots_executed": row["lots_executed"],
         "status": row["status"],

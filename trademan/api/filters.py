@@ -10,6 +10,8 @@ from django_filters import rest_framework as filters
 from trademan.api.fields import MAX_INT
 from trademan.base.models import (
     FINAL_ORDER_STATUSES,
+    STOP_ORDER_TYPES,
+    BulkCommand,
     Instrument,
     InstrumentKind,
     Order,
@@ -58,6 +60,9 @@ class OrderFilter(filters.FilterSet):
         field_name="instrument_id", min_value=1, max_value=MAX_INT, decimal_places=0
     )
     open = filters.BooleanFilter(method="filter_open", label="not in a final status")
+    stop = filters.BooleanFilter(method="filter_stop", label="stop orders (or not)")
+    bulk_command = filters.ChoiceFilter(choices=BulkCommand.choices)
+
     commission_missing = filters.BooleanFilter(
         method="filter_commission_missing",
         label="final, with fills and a broker id, but no commission recorded (last 3 days)",
@@ -65,7 +70,21 @@ class OrderFilter(filters.FilterSet):
 
     class Meta:
         model = Order
-        fields = ("status", "task_kind", "task_id", "instrument", "open", "commission_missing")
+        fields = (
+            "status",
+            "task_kind",
+            "task_id",
+            "instrument",
+            "open",
+            "stop",
+            "bulk_command",
+            "commission_missing",
+        )
+
+    def filter_stop(self, qs: QuerySet[Order], name: str, value: bool) -> QuerySet[Order]:
+        if value:
+            return qs.filter(order_type__in=sorted(STOP_ORDER_TYPES))
+        return qs.exclude(order_type__in=sorted(STOP_ORDER_TYPES))
 
     def filter_task_kind(self, qs: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         if value == TaskKind.SELLBUY:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot.base_client.errors import BaseRejected, BaseUnavailable
-from bot.base_client.types import Instrument, TradingSettings
+from bot.base_client.types import Instrument, NewOrder, OrderUpdate, TradingSettings, UpdateStatus
 from bot.broker import errors as broker_errors
 from bot.broker import ratelimit
+from bot.broker.client import DUPLICATE_ORDER_CODE
 from bot.broker.types import LastPrice, OrderState, StopOrder, StopOrderStatus, StopOrderType
 from bot.engine import events, text_keys
 from bot.engine.bulk import BulkResult, BulkRun, BulkStatus, ItemFailed
@@ -57,6 +58,8 @@ TYPES = {
     "stop_limit": StopOrderType.STOP_LIMIT,
 }
 KINDS = {wire: kind for kind, wire in TYPES.items()}
+# how far before an order was journaled a stop order created at the broker may be it (clocks)
+LOOKUP_SLACK = timedelta(minutes=5)
 # broker refusals that are final (anything else unknown is sent again with the same id)
 FINAL = (
     broker_errors.InvalidArgument,
@@ -118,13 +121,23 @@ class StopsDesk:
         self._ledger = StopLedger(state_dir, fsync=ctx.options.journal_fsync)
         self._ids = itertools.count(1)
         self._base_down = base_down
-        self.watcher = ActivationWatcher(ctx, poll_interval=self._tuning.poll_interval)
+        # broker ids of the stop orders this process placed: an order found by content for an
+        # unknown outcome is never one of these
+        self._placed_ids: set[str] = set()
+        self.watcher = ActivationWatcher(
+            ctx, poll_interval=self._tuning.poll_interval, on_fired=self._fired
+        )
 
     # -- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> list[JobInfo]:
-        """Resume the stops a crash left unresolved (same client UUIDs), then watch activations."""
+        """Resume the stops a crash left unresolved (same client UUIDs), then watch activations.
+        Those of a command the owner had stopped are looked for at the broker, never sent."""
         pending = self._ledger.pending()
+        stopped = [item for item in pending if item.stopped]
+        if stopped:
+            await self._resolve_stopped(stopped)
+        pending = [item for item in pending if not item.stopped]
         infos: list[JobInfo] = []
         by_plan: dict[PlanKind, list[Prepared]] = {}
         for item in pending:
@@ -137,6 +150,20 @@ class StopsDesk:
 
     async def close(self) -> None:
         await self.watcher.close()
+
+    async def _resolve_stopped(self, items: list[Prepared]) -> None:
+        try:
+            found = await self._find_placed(items)
+        except broker_errors.BrokerError as exc:
+            log.warning("stopped stop orders not resolved now (next start): %s", exc)
+            return
+        for item in items:
+            order = found.get(item.client_id)
+            if order is None:
+                self._ledger.settle(item)
+                self._update(item, "cancelled", message="not sent: the command was stopped")
+            else:
+                self._placed(item, order.stop_order_id)
 
     # -- estimates ------------------------------------------------------------------------
 
@@ -230,7 +257,9 @@ class StopsDesk:
             )
         active = await self._active_stops()
         plan = core.restore_plan(stashed, [self._key(s) for s in active])
-        return replace(plan, seconds=self._seconds(STOP_SERVICE, plan.count))
+        # a bulk stop command like the others: the settings' limits of one order and of the
+        # whole command hold for what was stashed too
+        return self._risk(plan, settings, [])
 
     async def plan_cancel(self) -> CancelPlan:
         orders, stops = await self._account_orders()
@@ -249,7 +278,7 @@ class StopsDesk:
         self._registry.check_free(f"stops:{plan.kind}")  # before any id is journaled
         if not plan.orders:
             raise UserError("stops.nothing_to_place")
-        prepared = self._ledger.prepare(plan.kind, plan.orders)
+        prepared = self._ledger.prepare(plan.kind, plan.orders, self._ctx.clock.now())
         return self._start_job(plan, prepared, resumed=False)
 
     def _start_job(self, plan: StopPlan, items: list[Prepared], *, resumed: bool) -> JobInfo:
@@ -277,11 +306,18 @@ class StopsDesk:
 
     async def _place_all(self, job: Job, plan: StopPlan, items: list[Prepared]) -> None:
         started = self._ctx.clock.now()
+        settled: set[str] = set()  # client ids whose outcome is known
+        entered: set[str] = set()  # client ids handed to the broker client (maybe sent)
 
         async def place(item: Prepared) -> None:
+            if item.client_id not in entered:
+                # recorded as it goes out (not all at once when the run starts: hundreds of
+                # journal fsyncs in a row would hold up the event loop, and the hedges with it)
+                entered.add(item.client_id)
+                self._record(item)
             stop = item.stop
             try:
-                await self._ctx.broker.post_stop_order(
+                stop_order_id = await self._ctx.broker.post_stop_order(
                     account_id=self._ctx.account_id,
                     instrument_id=stop.instrument_uid,
                     direction=stop.direction,
@@ -292,10 +328,20 @@ class StopsDesk:
                     request_id=item.client_id,
                     price=stop.price,
                 )
-            except FINAL as exc:
-                self._ledger.settle(item)
+            except broker_errors.InvalidArgument as exc:
+                if exc.api_code == DUPLICATE_ORDER_CODE:
+                    # the broker has seen this id (an earlier attempt got through) but does not
+                    # say which order it made: found by content once the run ends
+                    raise ItemFailed(exc.user_message(), exc.api_code) from exc
+                settled.add(item.client_id)
+                self._refused(item, exc.user_message())
                 raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
-            self._ledger.settle(item)
+            except FINAL as exc:
+                settled.add(item.client_id)
+                self._refused(item, exc.user_message())
+                raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
+            self._placed(item, stop_order_id)
+            settled.add(item.client_id)
             job.executed += 1
 
         bulk: BulkRun[Prepared] = BulkRun(
@@ -308,12 +354,166 @@ class StopsDesk:
             retry_pause=self._tuning.retry_pause,
             progress_interval=self._tuning.progress_interval,
         )
-        result = await bulk.run(items, place)
+        try:
+            result = await bulk.run(items, place)
+        except asyncio.CancelledError:
+            if job.stop_requested.is_set():
+                # stopped, and cancelled for not finishing in time (a request waiting for a
+                # rate slot): what never reached the broker client is not sent, ever; what
+                # maybe left is looked for at the next start instead of sent again
+                for item in items:
+                    if item.client_id in settled:
+                        continue
+                    if item.client_id in entered:
+                        self._ledger.mark_stopped(item)
+                    else:
+                        self._ledger.settle(item)  # never sent, nor recorded
+            raise
         for item in result.not_sent:
-            self._ledger.settle(item)  # never sent: the owner stopped the command
-        # failures after every attempt with the outcome still unknown stay in the ledger: the
-        # next start sends them again with the same id
+            self._ledger.settle(item)  # never sent (nor recorded): the owner stopped the command
+        unresolved = [f.item for f in result.failed if f.item.client_id not in settled]
+        if unresolved:
+            with ratelimit.priority(PRIORITIES.get(plan.kind, ratelimit.PRIORITY_STOPS)):
+                result = await self._resolve(job, result, unresolved)
         await self._finish(job, result, lambda p: p.stop, started)
+
+    def _placed(self, item: Prepared, stop_order_id: str) -> None:
+        self._ledger.settle(item)
+        if stop_order_id:
+            self._placed_ids.add(stop_order_id)
+            if item.stop.instrument_id is not None:
+                self._ledger.placed.add(stop_order_id, item.client_id)
+        self._update(item, "new", broker_order_id=stop_order_id or None)
+
+    def _refused(self, item: Prepared, reason: str) -> None:
+        self._ledger.settle(item)
+        self._update(item, "rejected", message=reason)
+
+    def _not_found(self, item: Prepared) -> None:
+        self._ledger.settle(item)
+        self._update(item, "rejected", message="no answer from the broker; not found there")
+
+    # -- the Base's records (through the engine's recorder: journaled, flushed off the hot path)
+
+    def _record(self, item: Prepared) -> None:
+        """Every stop order is recorded in the Base (as prepared) before it is sent."""
+        stop = item.stop
+        if stop.instrument_id is None:
+            return
+        self._ctx.recorder.record_order(
+            NewOrder(
+                client_order_id=item.client_id,
+                instrument=stop.instrument_id,
+                direction=stop.direction,
+                order_type=stop.kind,
+                price=stop.price if stop.kind == "stop_limit" else None,
+                lots=stop.lots,
+                stop_price=stop.stop_price,
+                expire_at=stop.expire_at,
+                bulk_command=item.plan,
+            )
+        )
+
+    def _update(
+        self,
+        item: Prepared,
+        status: UpdateStatus,
+        *,
+        broker_order_id: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        if item.stop.instrument_id is None:
+            return
+        self._update_id(item.client_id, status, broker_order_id=broker_order_id, message=message)
+
+    def _update_id(
+        self,
+        client_id: str,
+        status: UpdateStatus,
+        *,
+        broker_order_id: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self._ctx.recorder.update_order(
+            OrderUpdate(
+                client_order_id=client_id,
+                status=status,
+                broker_order_id=broker_order_id,
+                message=message,
+            )
+        )
+
+    def _fired(self, stop: StopOrder) -> None:
+        """The activation watcher saw a stop order fire: if it is ours, the Base is told."""
+        client_id = self._ledger.placed.pop(stop.stop_order_id)
+        if client_id is not None:
+            self._update_id(
+                client_id, "triggered", message=f"exchange order {stop.exchange_order_id}".strip()
+            )
+
+    def _cancelled(self, stop: StopOrder) -> None:
+        client_id = self._ledger.placed.pop(stop.stop_order_id)
+        if client_id is not None:
+            self._update_id(client_id, "cancelled", message="/cancel")
+
+    async def _resolve(
+        self, job: Job, result: BulkResult[Prepared], unresolved: list[Prepared]
+    ) -> BulkResult[Prepared]:
+        """The end of a run: the items whose outcome is still unknown (no answer after every
+        attempt, or a duplicate id) are looked for at the broker; found ones count as placed,
+        the others were not placed. Either way the run leaves nothing in the ledger, so a later
+        start never sends an order the owner was told had failed (or stopped, or cancelled).
+        When the broker cannot be read now they stay in the ledger (the next start sends them
+        again with the same ids)."""
+        try:
+            found = await self._find_placed(unresolved)
+        except broker_errors.BrokerError as exc:
+            log.warning("unknown stop-order outcomes not resolved now: %s", exc)
+            return result
+        if not found:
+            for item in unresolved:
+                self._not_found(item)
+            return result
+        succeeded = list(result.succeeded)
+        failed = []
+        for failure in result.failed:
+            order = found.get(failure.item.client_id)
+            if order is None:
+                failed.append(failure)
+            else:
+                succeeded.append(failure.item)
+                self._placed(failure.item, order.stop_order_id)
+                job.executed += 1
+        for item in unresolved:
+            if item.client_id not in found:
+                self._not_found(item)
+        return replace(result, succeeded=succeeded, failed=failed)
+
+    async def _find_placed(self, items: list[Prepared]) -> dict[str, StopOrder]:
+        """The broker's stop orders for items whose outcome is unknown, by client id.
+        GetStopOrders does not return the client's idempotency key, so an item is matched by
+        content (instrument, direction, type, stop price, lots) among the stop orders of any
+        status created since it was journaled, never to an order known to be another's."""
+        if not items:
+            return {}
+        times = [i.at for i in items if i.at is not None]
+        since = min(times) - LOOKUP_SLACK if len(times) == len(items) else None
+        orders: list[StopOrder] = await self._ctx.broker.stop_orders(
+            account_id=self._ctx.account_id, status=StopOrderStatus.ALL, start=since
+        )
+        free = [o for o in orders if o.stop_order_id not in self._placed_ids]
+        found: dict[str, StopOrder] = {}
+        for item in items:
+            for order in free:
+                created = order.created_at
+                if self._key(order) != item.stop.key:
+                    continue
+                if item.at is not None and created is not None and created < item.at - LOOKUP_SLACK:
+                    continue
+                found[item.client_id] = order
+                free.remove(order)
+                break
+        return found
 
     async def _finish(
         self,
@@ -370,6 +570,11 @@ class StopsDesk:
         """Stop every job (so nothing places new orders), then cancel every order and every
         stop order on the account, both budgets at once. Needs no Base; twice is harmless."""
         await self._stop_jobs()
+        # nothing planned before /cancel is sent after it (one that maybe went out is active and
+        # cancelled below, or was never placed)
+        dropped = self._ledger.forget_all()
+        if dropped:
+            log.info("/cancel: %d planned stop order(s) will not be sent", len(dropped))
         orders, stops = await self._account_orders()
         total = len(orders) + len(stops)
 
@@ -393,9 +598,11 @@ class StopsDesk:
                         account_id=self._ctx.account_id, stop_order_id=stop.stop_order_id
                     )
                 except broker_errors.NotFound:
-                    pass
+                    pass  # gone meanwhile (fired, expired or cancelled)
                 except FINAL as exc:
                     raise ItemFailed(exc.user_message(), exc.api_code or "") from exc
+                else:
+                    self._cancelled(stop)
                 job.executed += 1
 
             progress = self._cancel_progress(job, total)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from bot.broker import errors as broker_errors
@@ -33,9 +34,17 @@ STATUS_NAMES = {
 
 
 class ActivationWatcher:
-    def __init__(self, ctx: EngineContext, *, poll_interval: float = 30.0) -> None:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        poll_interval: float = 30.0,
+        on_fired: Callable[[StopOrder], None] | None = None,
+    ) -> None:
         self._ctx = ctx
         self.poll_interval = poll_interval
+        # told of every fired stop order seen (also those that fired while the bot was down)
+        self._on_fired = on_fired
         self._seen: set[str] | None = None  # None until the first poll
         self._following: dict[str, StopOrder] = {}  # exchange order id -> the stop that fired
         self._task: asyncio.Task[None] | None = None
@@ -76,6 +85,12 @@ class ActivationWatcher:
             fired = [
                 s for s in fired if s.exchange_order_id or s.status == StopOrderStatus.EXECUTED
             ]
+            if self._on_fired is not None:
+                for stop in fired:
+                    try:
+                        self._on_fired(stop)
+                    except Exception:  # recording never stops the watching
+                        log.exception("recording a fired stop order failed")
             if self._seen is None:
                 self._seen = {s.stop_order_id for s in fired}
                 return 0

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -40,6 +40,7 @@ from bot.base_client.types import (
     NewFill,
     NewOrder,
     OrderRecord,
+    OrderStatus,
     OrderUpdate,
     SellBuyTask,
     Spread,
@@ -349,7 +350,7 @@ class _MemoryBase:
             order_type="limit",
             price=None,
             lots=0,
-            status=update.status,
+            status=cast(OrderStatus, update.status),  # a what-if places no stop orders
         )
 
     async def record_fill(self, fill: NewFill) -> FillRecorded:

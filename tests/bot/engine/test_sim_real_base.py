@@ -96,3 +96,67 @@ async def test_catalogue_then_buy_with_progress_in_the_base(
             await engine.close()
             await broker.close()
             await base.close()
+
+
+async def test_nuke_stop_orders_are_recorded_in_the_base(
+    live_server: Any, token: str, tmp_path: Path
+) -> None:
+    """Stop orders reach the real Base through the recorder: type, stop price, expiry, the bulk
+    command and the broker's stop-order id; /cancel marks them cancelled."""
+    from asgiref.sync import sync_to_async
+
+    from trademan.base.models import Order
+
+    notifier = RecordingNotifier()
+    async with running_simulator(start_time=DEFAULT_START) as sim:
+        broker = TInvestClient(
+            BrokerConfig(
+                token=sim.token,
+                account_id=sim.account_id,
+                rest_url=sim.rest_url,
+                ws_url=sim.ws_url,
+                rate_limit_time_scale=0.0005,
+            )
+        )
+        base = BaseClient(live_server.url, token)
+        engine = Engine(
+            broker,
+            base,
+            notifier,
+            account_id=sim.account_id,
+            mode="paper",
+            clock=MirrorClock(DEFAULT_START),
+            state_dir=tmp_path,
+            options=replace(FAST, poll_interval=0.05),
+        )
+        try:
+            await engine.start()
+            await engine.update_catalogue()
+            plan = await engine.stops.plan_nuke("SBER", Decimal(400000))
+            assert plan.count == 4
+            engine.stops.run(plan)
+            await eventually(lambda: notifier.of(events.BulkFinished), "nuke placed")
+            await engine.recorder.wait_flushed()
+
+            def stored() -> list[Order]:
+                return list(Order.objects.order_by("stop_price"))
+
+            rows = await sync_to_async(stored)()
+            placed = {s["stopOrderId"]: s for s in (await sim.orders())["stopOrders"]}
+            assert len(rows) == 4 and len(placed) == 4
+            want = sorted(o.stop_price for o in plan.orders)
+            assert [r.stop_price for r in rows] == want
+            for row in rows:
+                assert row.order_type == "take_profit" and row.bulk_command == "nuke"
+                assert row.status == "new" and row.broker_order_id in placed
+                assert row.expire_at == plan.expire_at and row.sellbuy_id is None
+
+            await engine.stops.run_cancel()
+            await eventually(lambda: len(notifier.of(events.BulkFinished)) == 2, "cancelled")
+            await engine.recorder.wait_flushed()
+            rows = await sync_to_async(stored)()
+            assert {r.status for r in rows} == {"cancelled"}
+        finally:
+            await engine.close()
+            await broker.close()
+            await base.close()

@@ -3,7 +3,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from trademan.api.fields import MAX_INT, DecimalString
-from trademan.base.models import Direction, Fill, Leg, Order, OrderStatus, OrderType, TaskKind
+from trademan.base.models import (
+    BulkCommand,
+    Direction,
+    Fill,
+    Leg,
+    Order,
+    OrderStatus,
+    OrderType,
+    TaskKind,
+)
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -15,6 +24,10 @@ class OrderSerializer(serializers.ModelSerializer):
     price = DecimalString(allow_null=True)
     opposite_price = DecimalString(allow_null=True)
     commission = DecimalString(allow_null=True)
+    stop_price = DecimalString(allow_null=True)
+    bulk_command = serializers.ChoiceField(
+        choices=BulkCommand.choices, allow_null=True, read_only=True, source="bulk_command_or_none"
+    )
 
     class Meta:
         model = Order
@@ -28,6 +41,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "direction",
             "order_type",
             "price",
+            "stop_price",
+            "expire_at",
+            "bulk_command",
             "lots",
             "lots_executed",
             "status",
@@ -62,6 +78,18 @@ class OrderCreateSerializer(serializers.Serializer):
         required=False,
         help_text="the opposite best price when the order was placed (best ask buying, best bid "
         "selling): what crossing the spread would have paid",
+    )
+    stop_price = DecimalString(
+        allow_null=True, required=False, help_text="stop orders: the trigger price"
+    )
+    expire_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="stop orders: expiry (null: till cancelled)"
+    )
+    bulk_command = serializers.ChoiceField(
+        choices=BulkCommand.choices,
+        allow_null=True,
+        required=False,
+        help_text="stop orders: the bulk command that placed it",
     )
 
 

@@ -119,6 +119,9 @@ def create_order(payload: Any) -> tuple[dict[str, Any], int]:
             broker_order_id=data.get("broker_order_id"),
             message=data.get("message", ""),
             opposite_price=data.get("opposite_price"),
+            stop_price=data.get("stop_price"),
+            expire_at=data.get("expire_at"),
+            bulk_command=data.get("bulk_command"),
         )
     )
     return OrderSerializer(order).data, status.HTTP_201_CREATED if created else status.HTTP_200_OK

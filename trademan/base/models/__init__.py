@@ -3,6 +3,8 @@
 from trademan.base.models.changes import ChangeCounter
 from trademan.base.models.choices import (
     FINAL_ORDER_STATUSES,
+    STOP_ORDER_TYPES,
+    BulkCommand,
     Direction,
     InstrumentKind,
     Leg,
@@ -23,6 +25,8 @@ from trademan.base.models.views import PortfolioSnapshot, QuotePoint
 
 __all__ = [
     "FINAL_ORDER_STATUSES",
+    "STOP_ORDER_TYPES",
+    "BulkCommand",
     "ChangeCounter",
     "Direction",
     "Fill",

@@ -31,6 +31,15 @@ class Leg(models.TextChoices):
 class OrderType(models.TextChoices):
     LIMIT = "limit", _("limit")
     MARKET = "market", _("market")
+    # stop orders (the broker's StopOrdersService): the stop price triggers them
+    TAKE_PROFIT = "take_profit", _("take profit (stop order)")
+    STOP_LOSS = "stop_loss", _("stop loss (stop order)")
+    STOP_LIMIT = "stop_limit", _("stop limit (stop order)")
+
+
+STOP_ORDER_TYPES: frozenset[str] = frozenset(
+    {OrderType.TAKE_PROFIT, OrderType.STOP_LOSS, OrderType.STOP_LIMIT}
+)
 
 
 class OrderStatus(models.TextChoices):
@@ -42,11 +51,29 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
     REJECTED = "rejected", _("rejected")
     UNKNOWN = "unknown", _("unknown")
+    # a stop order that fired: the broker placed an exchange order in its stead
+    TRIGGERED = "triggered", _("triggered")
+    EXPIRED = "expired", _("expired")
 
 
 FINAL_ORDER_STATUSES: frozenset[str] = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED}
+    {
+        OrderStatus.FILLED,
+        OrderStatus.CANCELLED,
+        OrderStatus.REJECTED,
+        OrderStatus.TRIGGERED,
+        OrderStatus.EXPIRED,
+    }
 )
+
+
+class BulkCommand(models.TextChoices):
+    """The bulk stop command that placed a stop order."""
+
+    STOPS = "stops", "/stops"
+    SHORTS = "shorts", "/shorts"
+    NUKE = "nuke", "/nuke"
+    RESTORE = "restore", "/restore"
 
 
 class StopListKind(models.TextChoices):

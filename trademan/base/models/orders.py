@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from trademan.base.models.choices import (
     FINAL_ORDER_STATUSES,
+    STOP_ORDER_TYPES,
+    BulkCommand,
     Direction,
     Leg,
     OrderStatus,
@@ -46,8 +48,14 @@ class Order(models.Model):
         Instrument, on_delete=models.PROTECT, related_name="orders", verbose_name=_("instrument")
     )
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
-    order_type = models.CharField(_("order type"), max_length=8, choices=OrderType.choices)
+    order_type = models.CharField(_("order type"), max_length=12, choices=OrderType.choices)
     price = price_field(_("price"), null=True, blank=True)
+    # stop orders only: the trigger price, the expiry (none: till cancelled), the command
+    stop_price = price_field(_("stop price"), null=True, blank=True)
+    expire_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    bulk_command = models.CharField(
+        _("bulk command"), max_length=8, choices=BulkCommand.choices, blank=True
+    )
     lots = models.PositiveIntegerField(_("lots"))
     lots_executed = models.PositiveIntegerField(_("lots executed"), default=0)
     status = models.CharField(
@@ -84,6 +92,11 @@ class Order(models.Model):
                 name="order_one_task",
             ),
             models.CheckConstraint(
+                condition=models.Q(stop_price__isnull=True)
+                | models.Q(order_type__in=sorted(STOP_ORDER_TYPES)),
+                name="order_stop_price_iff_stop",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(spread__isnull=True, leg="")
                 | models.Q(spread__isnull=False, leg__in=["far", "near"]),
                 name="order_leg_iff_spread",
@@ -103,6 +116,14 @@ class Order(models.Model):
         if self.spread_id:
             return TaskKind.SPREAD.value
         return None
+
+    @property
+    def is_stop(self) -> bool:
+        return self.order_type in STOP_ORDER_TYPES
+
+    @property
+    def bulk_command_or_none(self) -> str | None:
+        return self.bulk_command or None
 
     @property
     def task_id(self) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from trademan.base.models import (
     FINAL_ORDER_STATUSES,
+    STOP_ORDER_TYPES,
+    BulkCommand,
     Direction,
     Instrument,
     Leg,
@@ -40,10 +43,22 @@ class OrderRequest:
     broker_order_id: str | None = None
     message: str = ""
     opposite_price: Decimal | None = None
+    # stop orders only
+    stop_price: Decimal | None = None
+    expire_at: datetime | None = None
+    bulk_command: str | None = None
+
+
+def _has_price(order_type: str) -> bool:
+    return order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+
+
+def _dec(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).normalize()
 
 
 def _identity(order: Order) -> tuple[object, ...]:
-    price = order.price if order.order_type == OrderType.LIMIT else None
+    price = order.price if _has_price(order.order_type) else None
     return (
         order.task_kind,
         order.task_id,
@@ -51,8 +66,11 @@ def _identity(order: Order) -> tuple[object, ...]:
         order.instrument_id,
         order.direction,
         order.order_type,
-        None if price is None else Decimal(price).normalize(),
+        _dec(price),
         order.lots,
+        _dec(order.stop_price),
+        order.expire_at,
+        order.bulk_command or None,
     )
 
 
@@ -66,27 +84,56 @@ def _build(request: OrderRequest) -> Order:
     assert instrument is not None
     check_direction(errors, request.direction)
     if request.order_type not in OrderType.values:
-        errors.add("order_type", _("Order type must be limit or market."))
+        errors.add(
+            "order_type",
+            _("Order type must be limit, market, take_profit, stop_loss or stop_limit."),
+        )
     if request.status not in OrderStatus.values:
         errors.add("status", _("Unknown status %(status)s.") % {"status": request.status})
     if request.lots <= 0:
         errors.add("lots", _("Lots must be greater than zero."))
-    if request.order_type == OrderType.LIMIT:
-        if request.price is None:
+    if _has_price(request.order_type):
+        if request.price is None and request.order_type == OrderType.LIMIT:
             errors.add("price", _("A limit order needs a price."))
+        elif request.price is None:
+            errors.add("price", _("A stop-limit order needs a price."))
         else:
             check_price(errors, "price", request.price, instrument)
+    is_stop = request.order_type in STOP_ORDER_TYPES
+    if is_stop:
+        if request.stop_price is None:
+            errors.add("stop_price", _("A stop order needs a stop price."))
+        else:
+            check_price(errors, "stop_price", request.stop_price, instrument)
+        if request.task_kind is not None:
+            errors.add("task_kind", _("A stop order belongs to no task."))
+    else:
+        for name, value in (
+            ("stop_price", request.stop_price),
+            ("expire_at", request.expire_at),
+            ("bulk_command", request.bulk_command),
+        ):
+            if value:
+                errors.add(name, _("Only a stop order has a %(field)s.") % {"field": name})
+    if request.bulk_command and request.bulk_command not in BulkCommand.values:
+        errors.add(
+            "bulk_command",
+            _("Unknown bulk command %(command)s.") % {"command": request.bulk_command},
+        )
     order = Order(
         client_order_id=request.client_order_id,
         broker_order_id=request.broker_order_id or None,
         instrument=instrument,
         direction=request.direction,
         order_type=request.order_type,
-        price=request.price if request.order_type == OrderType.LIMIT else None,
+        price=request.price if _has_price(request.order_type) else None,
         lots=request.lots,
         status=request.status,
         message=request.message,
         opposite_price=request.opposite_price,
+        stop_price=request.stop_price if is_stop else None,
+        expire_at=request.expire_at if is_stop else None,
+        bulk_command=(request.bulk_command or "") if is_stop else "",
     )
     if request.task_kind is None:
         if request.task_id is not None or request.leg:

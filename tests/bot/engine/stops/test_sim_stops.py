@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import pytest
 from bot.base_client.types import Instrument
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig, RetryPolicy
+from bot.broker.errors import InvalidArgument, OrderOutcomeUnknown
 from bot.engine import events
 from bot.engine.interface import UserError
 from bot.engine.stops.desk import StopsTuning
+from bot.engine.tinvest_port import TInvestPort
 from bot.engine.trader import Engine
 from simulator.orders import STOP_ACTIVE, STOP_BUY, STOP_TAKE_PROFIT
 from tests.bot.engine.conftest import FAST, RecordingNotifier, eventually
@@ -294,3 +297,202 @@ async def test_a_fired_stop_is_reported_with_its_order(rig: Rig) -> None:
     notice = rig.notifier.of(events.StopActivated)[0]
     assert notice.ticker == stop.instrument.ticker and notice.direction == "buy"
     assert notice.order_status in ("new", "filled", "partially_filled")
+
+
+class DuplicateAnsweringPort(TInvestPort):
+    """The real client, but each stop order's answer is lost once, and the same id sent again is
+    answered the way the real broker may answer a repeated key (head-orders.md): 30057,
+    "duplicate order, report not found" - never with the order's id."""
+
+    def __init__(self, client: TInvestClient) -> None:
+        super().__init__(client)
+        self.seen: set[str] = set()
+
+    async def post_stop_order(self, **kw: Any) -> str:
+        request_id = kw["request_id"]
+        if request_id in self.seen:
+            raise InvalidArgument("duplicate", api_code="30057", method="PostStopOrder")
+        self.seen.add(request_id)
+        await super().post_stop_order(**kw)
+        raise OrderOutcomeUnknown("answer lost", request_id=request_id, method="PostStopOrder")
+
+
+async def test_a_duplicate_id_answer_counts_as_placed_not_failed(rig: Rig) -> None:
+    """Regression: 30057 for a stop order sent again with its id was a final refusal, so every
+    order placed behind a lost answer was reported as failed."""
+    rig.whitelist(3)
+    port = DuplicateAnsweringPort(rig.client())
+    engine = rig.engine(broker=port)
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    (summary,) = await finished(rig)
+    assert summary.done == plan.count and not summary.failures, summary
+    assert len(rig.stops()) == plan.count
+
+
+async def test_orders_reported_failed_are_never_sent_at_the_next_start(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Regression: stops whose outcome stayed unknown were kept and sent again at the next start,
+    days later, although the owner had been told they failed (and may have run /cancel)."""
+    rig.whitelist(2)
+    rig.sim.simulator.faults.error_rate = {"PostStopOrder": 1.0}
+    first = rig.engine(state_dir=tmp_path)
+    await first.start()
+    plan = await first.stops.plan_bulk("stops")
+    first.stops.run(plan)
+    (summary,) = await finished(rig)
+    assert summary.done == 0 and len(summary.failures) == plan.count
+    await first.close()
+    rig.sim.simulator.faults.error_rate = {}
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert rig.stops(None) == []
+
+
+async def test_cancel_drops_planned_stops_a_crash_left_behind(rig: Rig, tmp_path: Path) -> None:
+    """Regression: stops planned before /cancel were sent at the next start after it."""
+    rig.whitelist(10)
+    rig.sim.simulator.faults.latency = {"PostStopOrder": 0.05}
+    first = rig.engine(state_dir=tmp_path)
+    await first.start()
+    info = first.stops.run(await first.stops.plan_bulk("stops"))
+    await eventually(lambda: len(rig.stops()) >= 2, "some stops placed")
+    job = next(j for j in first._registry.jobs() if j.job_id == info.job_id)
+    assert job.task is not None
+    job.task.cancel()  # stuck, then cancelled (the registry's last resort): nothing settles
+    await asyncio.gather(job.task, return_exceptions=True)
+    rig.sim.simulator.faults.latency = {}
+    await first.stops.run_cancel()
+    await finished(rig)
+    assert rig.stops() == []
+    await first.close()
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert rig.stops() == []
+
+
+async def test_every_stop_order_is_recorded_in_the_base_and_updated(rig: Rig) -> None:
+    """The Base stores every order the bot placed: stop orders with their type, stop price,
+    expiry and bulk command; placed ones get the broker's id, /cancel and activations close them."""
+    rig.whitelist(3)
+    engine = rig.engine()
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    await finished(rig)
+    await engine.recorder.wait_flushed()
+    records = list(rig.base.orders.values())
+    assert len(records) == plan.count
+    by_id = {s.stop_order_id: s for s in rig.stops()}
+    for record in records:
+        assert record.order_type == "take_profit" and record.bulk_command == "stops"
+        assert record.status == "new" and record.broker_order_id in by_id
+        placed = by_id[record.broker_order_id]
+        assert (record.stop_price, record.lots, record.expire_at) == (
+            placed.stop_price,
+            placed.lots,
+            placed.expire_at,
+        )
+        assert placed.request_id == record.client_order_id
+    fired = rig.stops()[0]
+    watcher = engine.stops.watcher
+    await eventually(lambda: watcher._seen is not None, "the watcher's first poll")
+    await rig.sim.set_price(
+        fired.instrument.uid, fired.stop_price - fired.instrument.min_price_increment
+    )
+    await eventually(
+        lambda: rig.base.orders[fired.request_id].status == "triggered",
+        "fired stop recorded",
+        within=10,
+    )
+    await engine.stops.run_cancel()
+    await finished(rig, 2)
+    await engine.recorder.wait_flushed()
+    statuses = sorted(r.status for r in rig.base.orders.values())
+    assert statuses.count("triggered") >= 1
+    assert set(statuses) <= {"triggered", "cancelled"} and "cancelled" in statuses
+
+
+async def test_stops_not_sent_are_recorded_as_such(rig: Rig) -> None:
+    rig.whitelist(2)
+    rig.sim.simulator.faults.error_rate = {"PostStopOrder": 1.0}
+    engine = rig.engine()
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    await finished(rig)
+    await engine.recorder.wait_flushed()
+    assert [r.status for r in rig.base.orders.values()] == ["rejected"] * plan.count
+
+
+async def test_restore_keeps_the_settings_limits(rig: Rig) -> None:
+    """Regression: /restore placed whatever was stashed, above the settings' limits of one order
+    and of a bulk command."""
+    rig.whitelist(4)
+    engine = rig.engine()
+    await engine.start()
+    placed = await engine.stops.plan_bulk("stops")
+    engine.stops.run(placed)
+    await finished(rig)
+    await engine.stops.stash()
+    await engine.stops.run_cancel()
+    await finished(rig, 2)
+    biggest = max(o.value for o in placed.orders)
+    settings = rig.base.trading_settings
+    rig.base.trading_settings = replace(settings, max_order_value=biggest - 1)
+    plan = await engine.stops.plan_restore()
+    assert plan.count < len(rig.base.stash_rows)
+    assert {s.reason for s in plan.skipped} == {"stops.skip_order_value"}
+    rig.base.trading_settings = replace(settings, max_bulk_value=Decimal(1000))
+    with pytest.raises(UserError) as refused:
+        await engine.stops.plan_restore()
+    assert refused.value.key == "stops.bulk_value_too_big"
+
+
+class GatedPort(TInvestPort):
+    """The real client, where every stop order after the first `open` waits (as for a rate slot
+    that does not come) before it is sent."""
+
+    def __init__(self, client: TInvestClient, open_: int) -> None:
+        super().__init__(client)
+        self.open = open_
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def post_stop_order(self, **kw: Any) -> str:
+        if self.open <= 0:
+            self.waiting += 1
+            await self.gate.wait()
+        self.open -= 1
+        return await super().post_stop_order(**kw)
+
+
+async def test_a_stopped_command_cancelled_for_slowness_sends_nothing_at_the_next_start(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Regression: /stop of a bulk command whose requests wait for rate slots ends, after the
+    stop timeout, in the job being cancelled; every stop journaled and not yet sent stayed
+    pending and the next start placed them all."""
+    rig.whitelist(20)
+    port = GatedPort(rig.client(), 3)
+    first = rig.engine(state_dir=tmp_path, broker=port)
+    await first.start()
+    plan = await first.stops.plan_bulk("stops")
+    info = first.stops.run(plan)
+    await eventually(lambda: len(rig.stops()) == 3 and port.waiting > 0, "the rest waits")
+    job = next(j for j in first._registry.jobs() if j.job_id == info.job_id)
+    assert job.task is not None
+    job.stop_requested.set()  # /stop...
+    job.task.cancel()  # ...and the registry's last resort while requests wait
+    await asyncio.gather(job.task, return_exceptions=True)
+    await first.close()
+    placed = {s.request_id for s in rig.stops()}
+    assert len(placed) == 3 < plan.count
+    second = rig.engine(state_dir=tmp_path)
+    await second.start()
+    assert second.jobs() == []
+    assert {s.request_id for s in rig.stops()} == placed
