@@ -1,21 +1,24 @@
-# syntax=docker/dockerfile:1
 # The Base: Django + DRF under gunicorn. Build from the repository root:
 #   docker build -f docker/base.Dockerfile -t trademan-base .
 # Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7 (Raspberry Pi OS 32-bit).
 # ARMv7: psycopg-binary has no arm/v7 wheel, so that build drops it from the hashed requirements
-# and psycopg uses its pure-Python implementation over the system libpq (libpq5); PyYAML is
-# compiled from its hashed source there. Every other platform installs requirements/base.txt as is.
+# and psycopg uses its pure-Python implementation over the system libpq (libpq5); PyYAML (no
+# arm/v7 wheel) is built there from its hashed source as pure Python, so no compiler is needed.
+# Every other platform installs requirements/base.txt as is.
+# Behind a TLS-inspecting proxy (a corporate CA), hand pip that CA bundle as a build secret; it is
+# used for the download only and never stored in a layer:
+#   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt ...
+# (docker compose: see README, "Building behind a proxy"). Proxies: --build-arg HTTPS_PROXY=...
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ARG TARGETARCH
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 COPY requirements/base.txt docker/drop_requirement.py /tmp/
-RUN set -eux; \
+RUN --mount=type=secret,id=ca_bundle set -eux; \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi; \
     req=/tmp/base.txt; \
     if [ "$TARGETARCH" = "arm" ]; then \
-        apt-get update; \
-        apt-get install -y --no-install-recommends build-essential; \
         python /tmp/drop_requirement.py /tmp/base.txt /tmp/base-armv7.txt psycopg-binary; \
         req=/tmp/base-armv7.txt; \
     fi; \

@@ -1,15 +1,23 @@
-# syntax=docker/dockerfile:1
 # The bot (aiogram 3 + the execution engine): `python -m bot run`. Build from the repository root:
 #   docker build -f docker/bot.Dockerfile -t trademan-bot .
-# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7; every dependency of requirements/bot.txt
-# has wheels for all three, so no compiler is needed.
+# Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7; no compiler is needed. On arm/v7 every
+# dependency has a wheel except propcache (musl only), which is built there from its hashed source
+# as pure Python (PROPCACHE_NO_EXTENSIONS; aiohttp/yarl use it either way).
+# Behind a TLS-inspecting proxy (a corporate CA), hand pip that CA bundle as a build secret; it is
+# used for the download only and never stored in a layer:
+#   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt ...
+# (docker compose: see README, "Building behind a proxy"). Proxies: --build-arg HTTPS_PROXY=...
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
+ARG TARGETARCH
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 COPY requirements/bot.txt /tmp/bot.txt
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
+RUN --mount=type=secret,id=ca_bundle set -eu; \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi; \
+    if [ "$TARGETARCH" = "arm" ]; then export PROPCACHE_NO_EXTENSIONS=1; fi; \
+    python -m venv /opt/venv; \
+    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
 
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 trademan \
