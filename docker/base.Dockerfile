@@ -23,8 +23,24 @@ RUN --mount=type=secret,id=ca_bundle set -eux; \
         req=/tmp/base-armv7.txt; \
     fi; \
     python -m venv /opt/venv; \
-    /opt/venv/bin/pip install --require-hashes --no-deps -r "$req"
+    /opt/venv/bin/pip install --require-hashes --no-deps -r "$req"; \
+    /opt/venv/bin/pip uninstall --yes --quiet pip setuptools; \
+    for dir in $(find /opt/venv/lib/python3*/site-packages -mindepth 2 -type d -name locale); do \
+        find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name en ! -name ru -exec rm -rf {} +; \
+    done
+# Static files are collected at build time (development settings: no secret is needed for it);
+# whitenoise serves them from /app/static, nginx caches them. In production nothing reads the
+# packages' own copies (admin, DRF, Swagger UI), so they stay behind in this stage.
+COPY trademan/ /src/trademan/
+RUN set -eux; \
+    cd /src; \
+    TRADEMAN_ENV=development DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
+        DJANGO_STATIC_ROOT=/app/static /opt/venv/bin/python trademan/manage.py collectstatic --noinput; \
+    find /opt/venv/lib/python3*/site-packages -mindepth 2 -maxdepth 4 -type d -name static \
+        -prune -exec rm -rf {} +
 
+# The image keeps the installed packages only: pip and setuptools are not needed at run time, and
+# of Django's translations only the two languages the Base serves (ru, en: settings.LANGUAGES).
 FROM ${PYTHON_IMAGE}
 ARG TARGETARCH
 RUN set -eux; \
@@ -46,13 +62,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     GUNICORN_BIND=0.0.0.0:8000
 WORKDIR /app
 COPY trademan/ /app/trademan/
+COPY --from=build /app/static /app/static
 COPY docker/base-entrypoint.sh docker/gunicorn.conf.py docker/wait_for_db.py docker/healthcheck.py /app/docker/
-# Static files are collected at build time (development settings: no secret is needed for it);
-# whitenoise serves them from /app/static, nginx caches them.
-RUN TRADEMAN_ENV=development DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
-        python trademan/manage.py collectstatic --noinput \
-    && rm -rf /app/var /tmp/collectstatic.sqlite3 \
-    && chmod 0755 /app/docker/base-entrypoint.sh
+RUN chmod 0755 /app/docker/base-entrypoint.sh
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 \

@@ -17,8 +17,10 @@ RUN --mount=type=secret,id=ca_bundle set -eu; \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi; \
     if [ "$TARGETARCH" = "arm" ]; then export PROPCACHE_NO_EXTENSIONS=1; fi; \
     python -m venv /opt/venv; \
-    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt
+    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt; \
+    /opt/venv/bin/pip uninstall --yes --quiet pip setuptools
 
+# The image keeps the installed packages only: pip and setuptools are not needed at run time.
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 trademan \
     && useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \

@@ -13,8 +13,10 @@ COPY requirements/simulator.txt /tmp/simulator.txt
 RUN --mount=type=secret,id=ca_bundle set -eu; \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi; \
     python -m venv /opt/venv; \
-    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/simulator.txt
+    /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/simulator.txt; \
+    /opt/venv/bin/pip uninstall --yes --quiet pip setuptools
 
+# The image keeps the installed packages only: pip and setuptools are not needed at run time.
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 trademan \
     && useradd --system --uid 10001 --gid trademan --home-dir /app --no-create-home \

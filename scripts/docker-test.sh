@@ -12,6 +12,8 @@
 # pip in the builds trusts this machine's CA bundle (a build secret, DT_CA_BUNDLE), as pip here
 # does (`pip config list`: cert = /etc/ssl/certs/ca-certificates.crt); verification stays on.
 #
+# `scripts/docker-test.sh --engine-only` only makes sure an engine runs (exit 0, or 3 when none
+# can be started): .ci/run asks this first.
 # Environment: DT_CA_BUNDLE (default: pip's configured cert, else /etc/ssl/certs/...),
 # DT_SKIP_ARM=1 (amd64 only), DT_KEEP=1 (leave the stack running), DEBIAN_MIRROR.
 # Exit status: 0 passed, 1 a check failed, 3 no Docker engine could be started.
@@ -100,14 +102,6 @@ build() {  # build PLATFORM TAG DOCKERFILE CONTEXT [ARGS...]
 }
 
 # -- 2. base images ----------------------------------------------------------------------------
-CA_BUNDLE="${DT_CA_BUNDLE:-}"
-if [ -z "$CA_BUNDLE" ]; then
-  CA_BUNDLE=$(pip config get global.cert 2>/dev/null || true)
-  [ -n "$CA_BUNDLE" ] || CA_BUNDLE="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}"
-fi
-[ -s "$CA_BUNDLE" ] || die "CA bundle $CA_BUNDLE not found (set DT_CA_BUNDLE)"
-SECRET=(--secret "id=ca_bundle,src=$CA_BUNDLE")
-
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 registry_answers() {  # the official images can be pulled (or are already here)
@@ -202,7 +196,18 @@ image_mb() { docker image inspect --format '{{.Size}}' "$1" | awk '{printf "%.0f
 
 # -- run -----------------------------------------------------------------------------------------
 ensure_engine
+if [ "${1:-}" = --engine-only ]; then
+  say "Docker engine $(docker version --format '{{.Server.Version}}') is running"
+  exit 0
+fi
 choose_builder
+# pip in the builds trusts what pip on this machine trusts: its configured cert (pip config,
+# PIP_CERT), else Debian's bundle. Passed as a build secret: never stored in an image layer.
+CA_BUNDLE="${DT_CA_BUNDLE:-${PIP_CERT:-}}"
+[ -n "$CA_BUNDLE" ] || CA_BUNDLE=$("$PY" -m pip config get global.cert 2>/dev/null || true)
+[ -n "$CA_BUNDLE" ] || CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+[ -s "$CA_BUNDLE" ] || die "CA bundle $CA_BUNDLE not found (set DT_CA_BUNDLE)"
+SECRET=(--secret "id=ca_bundle,src=$CA_BUNDLE")
 say "engine $(docker version --format '{{.Server.Version}}'); builder: ${BUILD[*]}; CA bundle $CA_BUNDLE"
 
 OFFICIAL=0

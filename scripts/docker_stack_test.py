@@ -435,10 +435,12 @@ async def main(options: argparse.Namespace) -> int:
                     say(f"cold start to all healthy: {figures['cold_start_to_all_healthy_s']} s")
                     del cold
 
+                    figures["bot_rss_idle_mib"] = round(bot_rss_kib(compose) / 1024, 1)
+                    say(f"bot RSS, idle after start: {figures['bot_rss_idle_mib']} MiB")
                     await check_nginx(web_url, admin_password)
                     await check_bot(api, web_url, base_token, sim_url)
                     figures["bot_rss_mib"] = round(bot_rss_kib(compose) / 1024, 1)
-                    say(f"bot RSS in its container: {figures['bot_rss_mib']} MiB")
+                    say(f"bot RSS after /update and /sell: {figures['bot_rss_mib']} MiB")
 
                     tasks, orders = await base_records(web_url, base_token)
                     docker("exec", compose.container("bot"), "sh", "-c", "date > /app/var/dt-mark")

@@ -4,6 +4,7 @@
 # compose health check.
 ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
+COPY apt-docker-clean.conf /etc/apt/apt.conf.d/docker-clean
 RUN set -eux; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light wget; \

@@ -3,6 +3,7 @@
 # POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB variables and PGDATA as the official image.
 ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
+COPY apt-docker-clean.conf /etc/apt/apt.conf.d/docker-clean
 ENV LANG=C.UTF-8 PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:$PATH
 RUN set -eux; \
     apt-get update; \

@@ -3,6 +3,7 @@
 # the packages the official slim image carries (ca-certificates, netbase, tzdata) and `python`.
 ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
+COPY apt-docker-clean.conf /etc/apt/apt.conf.d/docker-clean
 ENV LANG=C.UTF-8
 RUN set -eux; \
     apt-get update; \

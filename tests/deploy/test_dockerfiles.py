@@ -188,7 +188,7 @@ def test_the_image_layout_runs_with_only_its_own_package(name: str, tmp_path: Pa
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for source in copy_sources(parse(dockerfile(name))):
         if source.endswith("/"):
-            shutil.copytree(REPO / source, app / source, ignore=ignore)
+            shutil.copytree(REPO / source, app / source, ignore=ignore, dirs_exist_ok=True)
     if name == "base":
         run = (
             "sys.argv = ['manage.py', 'check']\n"
