@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 # PostgreSQL for the second run of the Base suite (make test); empty = SQLite only.
 DATABASE_URL ?=
 
-.PHONY: setup test test-sqlite test-postgres lint format demo bench chaos lock clean
+.PHONY: setup test test-sqlite test-postgres lint format demo bench chaos lock clean docker-test
 
 $(STAMP): requirements/dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench: setup
 ## check the invariants after every cycle (not part of make test). CHAOS_CYCLES, CHAOS_SEED.
 chaos: setup
 	$(BIN)/python scripts/chaos.py
+
+## make docker-test: build the images and run the stack in a real Docker engine (paper mode),
+## then build the bot and Base for linux/arm/v7 and import every module there (README,
+## "Deployment"). Prepares what is missing (engine, base images); not part of `make test`.
+docker-test: setup
+	scripts/docker-test.sh
 
 ## Regenerate the lock file and the per-deployable requirements (needs uv).
 lock:
