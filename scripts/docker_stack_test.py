@@ -280,6 +280,13 @@ async def check_bot(api: FakeBotApi, web_url: str, base_token: str, sim_url: str
         instrument = (await base.get(f"instruments/by-ticker/{TICKER}/")).json()
         lot = int(instrument["lot"])
         api.push_text(OWNER, f"/sell {lot} {TICKER}")
+        # nothing is held: the sale opens a short, so the bot asks first; the owner confirms
+        question = await api.wait_for_text("opens a short", timeout=60)
+        markup = question.params["reply_markup"]
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        api.press(OWNER, markup["inline_keyboard"][0][0]["callback_data"], question.result)
+        say("bot: /sell asks before opening a short; confirmed with its button")
         started = await api.wait_for_text("Started #", timeout=60)
         job_id = started.text.split("Started #", 1)[1].split(":", 1)[0]
 
