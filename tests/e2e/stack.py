@@ -76,7 +76,9 @@ async def http_ok(url: str) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(tmp: Path, *, walk_interval: str = "0") -> AsyncIterator[Stack]:
+async def running_stack(
+    tmp: Path, *, walk_interval: str = "0", rate_scale: float | None = None
+) -> AsyncIterator[Stack]:
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)
     db_env = {"DATABASE_URL": f"sqlite:///{tmp / 'base.sqlite3'}", "TRADEMAN_ENV": "development"}
@@ -94,6 +96,7 @@ async def running_stack(tmp: Path, *, walk_interval: str = "0") -> AsyncIterator
                 "--always-open",
                 "--walk-interval",
                 walk_interval,
+                *(["--rate-scale", str(rate_scale)] if rate_scale is not None else []),
             ],
             {},
         )

@@ -283,7 +283,11 @@ class StopsDesk:
 
     def _start_job(self, plan: StopPlan, items: list[Prepared], *, resumed: bool) -> JobInfo:
         async def run(job: Job) -> None:
-            await self._place_all(job, plan, items)
+            todo = items
+            if plan.kind == "restore":
+                todo = await self._still_missing(items)
+                job.amount = len(todo)
+            await self._place_all(job, plan, todo)
 
         job = self._registry.start(
             key=f"stops:{plan.kind}",
@@ -303,6 +307,23 @@ class StopsDesk:
             candidate = f"B{next(self._ids)}"
             if self._registry.get(candidate) is None:
                 return candidate
+
+    async def _still_missing(self, items: list[Prepared]) -> list[Prepared]:
+        """/restore checks the account again when it runs, not only when it was planned: another
+        /restore confirmed after this plan was made, or resumed after a crash, may have placed
+        the same orders since. What is active now is settled and not sent (a failed check fails
+        the job and leaves the ids pending for the next start: never a blind double)."""
+        active = await self._active_stops()
+        wanted = core.still_missing([i.stop for i in items], [self._key(s) for s in active])
+        todo: list[Prepared] = []
+        for item, missing in zip(items, wanted, strict=True):
+            if missing:
+                todo.append(item)
+            else:
+                self._ledger.settle(item)
+        if len(todo) < len(items):
+            log.info("/restore: %d stop order(s) already active, not sent", len(items) - len(todo))
+        return todo
 
     async def _place_all(self, job: Job, plan: StopPlan, items: list[Prepared]) -> None:
         started = self._ctx.clock.now()

@@ -276,6 +276,24 @@ def nuke_plan(
     )
 
 
+def still_missing(
+    stops: Sequence[PlannedStop], active: Iterable[tuple[str, str, str, Decimal, int]]
+) -> list[bool]:
+    """For each stop, whether it is still to place: False for as many stops of one key as there
+    are active stop orders of that key (the same rule as `restore_plan`)."""
+    remaining: dict[tuple[str, str, str, Decimal, int], int] = {}
+    for key in active:
+        remaining[key] = remaining.get(key, 0) + 1
+    out: list[bool] = []
+    for stop in stops:
+        if remaining.get(stop.key, 0) > 0:
+            remaining[stop.key] -= 1
+            out.append(False)
+        else:
+            out.append(True)
+    return out
+
+
 def restore_plan(
     stashed: Sequence[PlannedStop], active: Iterable[tuple[str, str, str, Decimal, int]]
 ) -> StopPlan:

@@ -194,3 +194,31 @@ async def test_help_and_menu_name_the_stop_commands() -> None:
         assert described["cancel"] == "cancel every order and stop order"
     finally:
         await tg.outbox.close(timeout=5)
+
+
+async def test_two_restore_questions_confirmed_one_after_the_other_place_the_stash_once(
+    rig: Rig,
+) -> None:
+    """Found by `make chaos`'s reasoning about a crash mid-/restore: a plan made while other
+    restored orders were not yet placed must not place them again when it runs."""
+    await rig.tg.send("/stops")
+    await rig.finished()
+    stashed = sorted((s.instrument.ticker, s.stop_price, s.lots) for s in rig.active())
+    await rig.tg.send("/stash")
+    await rig.tg.send("/cancel")
+    question = rig.tg.session.sent(OWNER)[-1]
+    await rig.tg.press(question.buttons()[0][1], question.result)
+    await rig.finished(2)
+    assert rig.active() == []
+    await rig.tg.send("/restore")
+    first = rig.tg.session.sent(OWNER)[-1]
+    await rig.tg.send("/restore")
+    second = rig.tg.session.sent(OWNER)[-1]
+    assert first is not second
+    await rig.tg.press(first.buttons()[0][1], first.result)
+    await rig.finished(3)
+    await rig.tg.press(second.buttons()[0][1], second.result)  # planned before the first ran
+    await rig.finished(4)
+    again = sorted((s.instrument.ticker, s.stop_price, s.lots) for s in rig.active())
+    assert again == stashed, "the stash is placed once, whatever the number of questions"
+    assert "b4 /restore finished: placed 0 of 0" in rig.tg.session.transcript()

@@ -115,6 +115,14 @@ def test_restore_skips_what_is_active_once_each() -> None:
     assert core.restore_plan([a, b], [a.key, b.key]).orders == ()
 
 
+def test_still_missing_follows_the_restore_rule_item_by_item() -> None:
+    a = core.PlannedStop("u1", "A", "buy", "take_profit", Decimal(10), 3, 1, EXPIRE)
+    b = core.PlannedStop("u2", "B", "sell", "take_profit", Decimal(20), 1, 1, EXPIRE)
+    assert core.still_missing([a, a, b], [a.key]) == [False, True, True]
+    assert core.still_missing([a, b], [a.key, b.key, b.key]) == [False, False]
+    assert core.still_missing([a, b], []) == [True, True]
+
+
 def test_stop_day_is_closed_on_weekends_and_holidays() -> None:
     assert core.stop_day_open(datetime(2026, 3, 11).date())
     assert not core.stop_day_open(datetime(2026, 3, 14).date())  # Saturday
