@@ -196,7 +196,9 @@ class JobRegistry:
         if self._jobs.get(job.job_id) is job:
             del self._jobs[job.job_id]
         if self._by_key.get(job.key) is job:
-            if self._settle is None:
+            # only a Base task's job starts from totals in the Base: a job of no task (a bulk
+            # stop command) has nothing to wait for, and /cancel twice must not be refused
+            if self._settle is None or job.task_id is None:
                 self._release(job)
             else:
                 settled = self._settle()

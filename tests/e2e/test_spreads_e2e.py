@@ -83,7 +83,7 @@ async def run_spread(stack: Stack, tmp_path: Path) -> None:
         )
 
         console.type("/spreads")
-        await console.wait_for(f"Started #S{spread_id}: sell {ticker}/SBER, [0/2].")
+        await console.wait_for(f"Started #S{spread_id}: sell spread {ticker}/SBER, [0/2].")
 
         async def far_live() -> bool:
             return bool(await sim_live_orders(stack, ticker))
@@ -91,7 +91,7 @@ async def run_spread(stack: Stack, tmp_path: Path) -> None:
         await until(far_live, "the far order was never placed")
         # someone buys both far contracts at our ask
         await set_book(control, far["uid"], [("25400", 2), ("25300", 10)], [("25400", 10)])
-        await console.wait_for(f"✅ #S{spread_id} sell {ticker}/SBER done: [2/2]")
+        await console.wait_for(f"✅ #S{spread_id} sell spread {ticker}/SBER done: [2/2]")
         await console.wait_for("avg spread 400")
 
         async def switched_off() -> bool:

@@ -196,7 +196,8 @@ async def test_stop_with_a_bad_id_answers_the_syntax_and_stops_nothing(
     before = len(tg.session.texts(OWNER))
     await tg.send(f"/stop {argument}")
     assert tg.session.texts(OWNER)[before:] == [
-        "Usage: /stop to stop every task, or /stop ID — e.g. /stop 3"
+        "Usage: /stop to stop every task, or /stop ID — e.g. /stop T3 (sell/buy task 3)"
+        " or /stop S2 (spread 2)"
     ]
     assert not [name for name, _ in tg.trader.calls if name == "stop"]
     assert [job.job_id for job in tg.trader.running] == ["1"]

@@ -221,4 +221,4 @@ async def test_two_restore_questions_confirmed_one_after_the_other_place_the_sta
     await rig.finished(4)
     again = sorted((s.instrument.ticker, s.stop_price, s.lots) for s in rig.active())
     assert again == stashed, "the stash is placed once, whatever the number of questions"
-    assert "b4 /restore finished: placed 0 of 0" in rig.tg.session.transcript()
+    assert "B4 /restore finished: placed 0 of 0" in rig.tg.session.transcript()

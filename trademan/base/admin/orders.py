@@ -36,7 +36,11 @@ class OrderColumns:
 
     @admin.display(description=_("price"), ordering="price")
     def price_shown(self, order: Order) -> str:
-        return price(order.price, order.instrument)
+        shown = price(order.price, order.instrument)
+        if order.stop_price is None:
+            return shown
+        stop = _("stop %(price)s") % {"price": price(order.stop_price, order.instrument)}
+        return str(stop) if order.price is None else f"{shown} ({stop})"
 
     @admin.display(description=_("executed / lots"))
     def lots_shown(self, order: Order) -> str:
@@ -62,7 +66,7 @@ class OrderAdmin(OrderColumns, ReadOnlyAdmin):
         "created_shown",
     )
     list_display_links = ("short_client_id",)
-    list_filter = ("status", "order_type", "direction", "leg")
+    list_filter = ("status", "order_type", "bulk_command", "direction", "leg")
     search_fields = ("client_order_id", "broker_order_id", "instrument__ticker", "message")
     list_select_related = ("instrument", "sellbuy", "spread")
     date_hierarchy = "created_at"

@@ -241,7 +241,7 @@ async def test_stop_in_the_middle_sends_nothing_more(rig: Rig) -> None:
     await engine.start()
     plan = await engine.stops.plan_bulk("stops")
     info = engine.stops.run(plan)
-    assert info.job_id.startswith("b")
+    assert info.job_id.startswith("B")
     assert any(j.job_id == info.job_id for j in engine.jobs())
     await eventually(lambda: len(rig.stops()) >= 5, "some stops placed")
     await engine.stop(info.job_id)
