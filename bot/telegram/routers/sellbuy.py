@@ -6,6 +6,7 @@ and, on Confirm, repeats the command allowing what the owner agreed to)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from aiogram import Router
@@ -39,6 +40,32 @@ def _started_by_sum(texts: Texts, order: SellBuyOrder, job: JobInfo) -> str:
     return text + "\n" + texts("safety.buy_sum_budget", sum=money, amount=job.amount)
 
 
+async def _start_with_consent(
+    start: Callable[[int], Awaitable[JobInfo]],
+    started: Callable[[JobInfo], str],
+    chat_id: int,
+    texts: Texts,
+    outbox: Outbox,
+    confirmations: Confirmations,
+    consent: int = 0,
+) -> None:
+    """Start a job allowing `consent` (pieces the owner agreed to); when the engine needs more
+    consent, ask with Confirm / Cancel and, on Confirm, start again allowing what was asked."""
+    try:
+        job = await start(consent)
+    except NeedsConfirmation as question:
+        granted = question.consent
+
+        async def confirmed() -> None:
+            await _start_with_consent(
+                start, started, chat_id, texts, outbox, confirmations, granted
+            )
+
+        ask(outbox, confirmations, texts, chat_id, render_user_error(texts, question), confirmed)
+        return
+    outbox.send(chat_id, started(job))
+
+
 def make_router() -> Router:
     router = Router(name="sellbuy")
 
@@ -63,21 +90,14 @@ def make_router() -> Router:
             return
         chat_id = message.chat.id
         outbox.send(chat_id, render_order(texts, order))
-
-        async def start(allow_short: int) -> None:
-            try:
-                job = await trader.start_sellbuy(order, allow_short=allow_short)
-            except NeedsConfirmation as question:
-                plan, consent = render_user_error(texts, question), question.consent
-
-                async def confirmed() -> None:
-                    await start(consent)
-
-                ask(outbox, confirmations, texts, chat_id, plan, confirmed)
-                return
-            outbox.send(chat_id, _started_by_sum(texts, order, job))
-
-        await start(0)
+        await _start_with_consent(
+            lambda allow: trader.start_sellbuy(order, allow_short=allow),
+            lambda job: _started_by_sum(texts, order, job),
+            chat_id,
+            texts,
+            outbox,
+            confirmations,
+        )
 
     @router.message(Command("dump"))
     async def dump(
@@ -94,20 +114,13 @@ def make_router() -> Router:
             return
         chat_id = message.chat.id
         outbox.send(chat_id, texts("dump.starting", ticker=ticker))
-
-        async def start(allow: int) -> None:
-            try:
-                job = await trader.start_dump(ticker, allow_spread_legs=allow)
-            except NeedsConfirmation as question:
-                plan, consent = render_user_error(texts, question), question.consent
-
-                async def confirmed() -> None:
-                    await start(consent)
-
-                ask(outbox, confirmations, texts, chat_id, plan, confirmed)
-                return
-            outbox.send(chat_id, render_started_one(texts, job))
-
-        await start(0)
+        await _start_with_consent(
+            lambda allow: trader.start_dump(ticker, allow_spread_legs=allow),
+            lambda job: render_started_one(texts, job),
+            chat_id,
+            texts,
+            outbox,
+            confirmations,
+        )
 
     return router
