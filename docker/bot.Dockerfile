@@ -3,8 +3,8 @@
 # Multi-arch: linux/amd64, linux/arm64 and linux/arm/v7. On arm/v7 two dependencies have no
 # wheel on PyPI: propcache (musl only), built there from its hashed source as pure Python
 # (PROPCACHE_NO_EXTENSIONS; aiohttp/yarl use it either way), and Pillow (the /chart pictures),
-# compiled from its hashed source (zlib and libjpeg headers; the image keeps only the libjpeg
-# runtime).
+# compiled from its hashed source in the build stage (Python, zlib and libjpeg headers; the image
+# keeps only the libjpeg runtime).
 # Behind a TLS-inspecting proxy (a corporate CA), hand pip that CA bundle as a build secret; it is
 # used for the download only and never stored in a layer:
 #   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt ...
@@ -20,7 +20,8 @@ RUN --mount=type=secret,id=ca_bundle set -eu; \
     if [ "$TARGETARCH" = "arm" ]; then \
         export PROPCACHE_NO_EXTENSIONS=1; \
         apt-get update; \
-        apt-get install -y --no-install-recommends build-essential zlib1g-dev libjpeg62-turbo-dev; \
+        apt-get install -y --no-install-recommends \
+            build-essential libpython3.11-dev zlib1g-dev libjpeg62-turbo-dev; \
     fi; \
     python -m venv /opt/venv; \
     /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/bot.txt; \

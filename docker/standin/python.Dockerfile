@@ -1,8 +1,6 @@
 # Stand-in for python:3.11-slim-bookworm, built by scripts/docker-test.sh where no image registry
 # is reachable: Debian bookworm's own Python 3.11 on a debootstrapped root (DEBIAN_IMAGE), with
-# the packages the official slim image carries (ca-certificates, netbase, tzdata), its C headers
-# (Python.h: a package without a wheel for the platform compiles against them, as with the
-# official image; the static library is left out) and `python`.
+# the packages the official slim image carries (ca-certificates, netbase, tzdata) and `python`.
 ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
 COPY apt-docker-clean.conf /etc/apt/apt.conf.d/docker-clean
@@ -10,8 +8,7 @@ ENV LANG=C.UTF-8
 RUN set -eux; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        python3 python3-venv python-is-python3 libpython3.11-dev ca-certificates netbase tzdata; \
-    rm -f /usr/lib/*/libpython3.11*.a /usr/lib/python3.11/config-3.11-*/libpython3.11*.a; \
+        python3 python3-venv python-is-python3 ca-certificates netbase tzdata; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/locale/*
 CMD ["python3"]
