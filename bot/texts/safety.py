@@ -9,8 +9,8 @@ EN: dict[str, str] = {
         "Try again in a minute."
     ),
     "safety.short_needs_consent": (
-        "⚠ Selling {amount} {ticker} with {position} pcs held opens a short of {short} pcs "
-        "(position after: {after} pcs)."
+        "⚠ Selling {amount} {ticker} with {position} held opens a short of {short} "
+        "{short:plural:piece|pieces} (position after: {after})."
     ),
     "safety.dump_spread_leg": (
         "⚠ {pieces} of the {position} {ticker} held belong to the legs of spread(s) {spreads}: "
@@ -18,18 +18,19 @@ EN: dict[str, str] = {
     ),
     "safety.budget_spent": (
         "{ticker}: the budget of {budget} ₽ does not pay for another lot at the price now; "
-        "bought {executed} of {amount} pcs for {spent} ₽ ({left} ₽ left)."
+        "bought {executed} of {amount} {amount:plural:piece|pieces} for {spent} ₽ ({left} ₽ left)."
     ),
     "safety.task_switched_off": (
         "{ticker}: the broker will refuse this order again ({message}); the task is switched off. "
         "Change it in the admin and switch it on to try again."
     ),
     "safety.sell_sum_fixed": (
-        "The sum is {amount} pcs at the price now; that amount is sold whatever the price does."
+        "The sum is {amount} {amount:plural:piece|pieces} at the price now; that amount is sold "
+        "whatever the price does."
     ),
     "safety.buy_sum_budget": (
         "{sum} ₽ is the budget: the fills never cost more (commission aside); at most {amount} "
-        "pcs, fewer if the price rises."
+        "{amount:plural:piece|pieces}, fewer if the price rises."
     ),
 }
 

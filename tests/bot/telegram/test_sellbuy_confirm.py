@@ -14,7 +14,7 @@ async def test_a_sale_opening_a_short_is_asked_and_runs_on_confirm(tg: Harness) 
     tg.trader.short_by = 10
     await tg.send("/sell 10 SBER")
     question = tg.session.sent()[-1]
-    assert "opens a short of 10 pcs" in (question.text or "")
+    assert "opens a short of 10 pieces" in (question.text or "")
     assert [label for label, _ in question.buttons()] == ["Confirm", "Cancel"]
     assert started(tg) == []
     await tg.press(question.buttons()[0][1], question.result)
@@ -43,6 +43,6 @@ async def test_dump_of_a_spread_leg_is_asked(tg: Harness) -> None:
 
 async def test_sums_are_explained(tg: Harness) -> None:
     await tg.send("/sell SBER 30000")
-    assert "The sum is 100 pcs at the price now" in tg.session.transcript()
+    assert "The sum is 100 pieces at the price now" in tg.session.transcript()
     await tg.send("/buy SBER 30000")
     assert "is the budget: the fills never cost more" in tg.session.transcript()
