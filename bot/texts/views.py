@@ -54,7 +54,8 @@ EN: dict[str, str] = {
     "views.chart.empty": "No prices recorded yet: they are recorded while the task runs.",
     "views.chart.usage": "Usage: /chart N (spread N) or /chart sb N (sell/buy task N).",
     "views.bad_period": "Usage: /stats [today|week|month|all] (one of: {periods}).",
-    "views.no_task": "No {kind} #{id} in the Base.",
+    "views.no_spread": "No spread #{id} in the Base.",
+    "views.no_sellbuy": "No sell/buy task #{id} in the Base.",
     "views.side.buy": "buy",
     "views.side.sell": "sell",
 }
@@ -115,7 +116,8 @@ RU: dict[str, str] = {
     "views.chart.empty": "Цен пока нет: они записываются, пока задача работает.",
     "views.chart.usage": "Формат: /chart N (спред N) или /chart sb N (задача купли/продажи N).",
     "views.bad_period": "Формат: /stats [today|week|month|all] (одно из: {periods}).",
-    "views.no_task": "В Базе нет {kind} #{id}.",
+    "views.no_spread": "В Базе нет спреда #{id}.",
+    "views.no_sellbuy": "В Базе нет задачи купли/продажи #{id}.",
     "views.side.buy": "покупка",
     "views.side.sell": "продажа",
 }

@@ -124,7 +124,8 @@ class ViewsDesk:
             await self._flush_quotes()
         data = await self._base_call(self._base.chart(task_kind, task_id))
         if data is None:
-            raise UserError("views.no_task", kind=task_kind, id=task_id)
+            key = "views.no_spread" if task_kind == "spread" else "views.no_sellbuy"
+            raise UserError(key, id=task_id)
         unsent = series.pending if series is not None else []
         chart = chart_from_json(data, unsent)
         if series is not None:  # the live series may hold points the Base thinned away
