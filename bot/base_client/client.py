@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from bot import tls
 from bot.base_client.errors import BaseRejected, BaseUnavailable
 from bot.base_client.types import (
     ActiveTasks,
@@ -49,6 +50,7 @@ class BaseClient:
             headers={"Authorization": f"Token {token}", "Accept": "application/json"},
             timeout=timeout,
             transport=transport,
+            verify=tls.default_context(),  # one context for the bot's clients (bot/tls.py)
         )
         self._active: tuple[str, ActiveTasks] | None = None  # ETag and the answer it names
 

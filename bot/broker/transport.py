@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bot import tls
 from bot.broker.config import BrokerConfig
 from bot.broker.errors import (
     BrokerConnectionError,
@@ -54,7 +55,8 @@ class Reply:
 
 def ssl_context(config: BrokerConfig) -> ssl.SSLContext | None:
     """Verification against the system CAs plus `ca_bundle` (e.g. the Russian Trusted Root CA
-    that signs invest-public-api.tbank.ru); None = the defaults. Never turns verification off."""
+    that signs invest-public-api.tbank.ru); None = the defaults (for REST, the context the
+    bot's clients share: `bot.tls`). Never turns verification off."""
     if not config.ca_bundle:
         return None
     ctx = ssl.create_default_context()
@@ -86,7 +88,7 @@ class RestTransport:
         self._order_timeout = httpx.Timeout(
             connect=t.connect, read=t.order, write=t.order, pool=t.pool
         )
-        verify: ssl.SSLContext | bool = ssl_context(config) or True
+        verify = ssl_context(config) or tls.default_context()
         self._http = httpx.AsyncClient(
             base_url=config.rest_url.rstrip("/") + "/",
             headers={
