@@ -23,15 +23,16 @@ EXIT_START_FAILED = 1
 
 def make_bot(config: BotConfig) -> Bot:
     from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.telegram.session import LeanAiohttpSession
 
     config.check_telegram()
     assert config.telegram_bot_token is not None  # checked above
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
+        LeanAiohttpSession(api=TelegramAPIServer.from_base(config.telegram_api_url))
         if config.telegram_api_url
-        else AiohttpSession()
+        else LeanAiohttpSession()
     )
     return Bot(config.telegram_bot_token.get_secret_value(), session=session)
 
