@@ -690,6 +690,11 @@ class SpreadRun:
                     lots_executed=order.lots_executed,
                     average_price=tally.average or record.price,
                     price=record.price,
+                    # placed when the Base recorded it (journaled just before sending); unknown
+                    # = now, so an adopted hedge is never cancelled and re-sent for nothing
+                    placed_at=(
+                        record.created_at.timestamp() if record.created_at else self._now()
+                    ),
                 )
             )
         if learnt_trades:

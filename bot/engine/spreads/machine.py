@@ -108,6 +108,9 @@ class OrderSnapshot:
     average_price: Decimal | None = None  # per piece, quote units
     price: Decimal | None = None
     order_type: OrderType = "limit"
+    # when it was placed (the machine's clock): a resting hedge adopted after a restart times
+    # out as it would have without the restart, not at once (None: long ago)
+    placed_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +254,7 @@ class SpreadMachine:
                 status=snap.status,
                 lots_executed=snap.lots_executed,
                 average_price=snap.average_price,
+                placed_at=snap.placed_at if snap.placed_at is not None else 0.0,
             )
 
     # ------------------------------------------------------------------ views
@@ -596,9 +600,23 @@ class SpreadMachine:
         actions.append(self._place("near", c.near_direction, lots, price, now))
         return actions
 
+    def _far_held_back(self) -> bool:
+        """No far order may stand now, whatever the books say."""
+        return self._stopping or self.hedge_failing or self._far_paused or not self.in_session
+
+    def _uninformed(self) -> bool:
+        """A book or a session not known yet, and no other reason to hold the far leg back."""
+        unknown = None in self._books.values() or None in self._session.values()
+        closed = False in self._session.values()
+        return (
+            unknown
+            and not closed
+            and not (self._stopping or self.hedge_failing or self._far_paused)
+        )
+
     def _wanted_far(self, now: float, own: _Order | None) -> tuple[Decimal, int] | None:
         c = self.config
-        if self._stopping or self.hedge_failing or self._far_paused or not self.in_session:
+        if self._far_held_back():
             return None
         if now < self._far_retry_at:
             return None
@@ -651,6 +669,11 @@ class SpreadMachine:
         own = live[0] if live else None
         if own is not None and (own.cancelling or not own.acknowledged):
             return actions  # wait for the cancel (or the placement) to be final
+        if own is not None and self._uninformed():
+            # a far order adopted at a restart, before the books and sessions are known:
+            # nothing to judge it by yet, so it stands (pulling it now would be an order moved
+            # for nothing)
+            return actions
         want = self._wanted_far(now, own)
         gate = self._far_gate
         if own is not None:

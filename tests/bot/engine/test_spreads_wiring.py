@@ -50,7 +50,9 @@ async def setup_books(w: World) -> None:
 
 
 async def live_far(w: World) -> list[dict[str, Any]]:
-    return [o for o in await w.sim_orders(w.far.uid) if "NEW" in str(o["status"])]
+    """The far leg's resting orders (a partly filled one included: after a restart it stays)."""
+    live = ("NEW", "PARTIALLYFILL")
+    return [o for o in await w.sim_orders(w.far.uid) if str(o["status"]).endswith(live)]
 
 
 async def fill_far(w: World, lots: int) -> None:

@@ -388,6 +388,37 @@ def test_restart_during_a_hedge_adopts_it_instead_of_sending_another() -> None:
     assert m.far_order() is not None and m.far_order().client_order_id == "f"  # type: ignore[union-attr]
 
 
+def test_an_adopted_hedge_times_out_from_its_placement_not_at_once() -> None:
+    # the bot restarted 3 s after placing a hedge (machine time is epoch seconds): it keeps
+    # resting until its own time-out, 10 s after it was placed, then is re-sent
+    placed = 1_764_806_400.0
+    snaps = [
+        OrderSnapshot("f", "far", "sell", 5, "partially_filled", 2, D("31500"), D("31500")),
+        OrderSnapshot("h", "near", "buy", 20, "new", 0, None, D("300.2"), placed_at=placed),
+    ]
+    m = machine(orders=snaps)
+    now = placed + 3
+    acts = m.on_session("far", True, now) + m.on_session("near", True, now) + m.start(now)
+    acts += m.on_book("near", NEAR, now) + m.on_book("far", FAR, now) + m.on_tick(now)
+    assert of(acts, Cancel) == [] and of(acts, Place) == []
+    assert m.wake_at() == placed + 10
+    assert of(m.on_tick(placed + 9.9), Cancel) == []
+    assert [c.client_order_id for c in of(m.on_tick(placed + 10), Cancel)] == ["h"]
+
+
+def test_an_adopted_hedge_of_unknown_age_counts_as_old() -> None:
+    snaps = [
+        OrderSnapshot("f", "far", "sell", 5, "partially_filled", 2, D("31500"), D("31500")),
+        OrderSnapshot("h", "near", "buy", 20, "new", 0, None, D("300.2")),
+    ]
+    m = machine(orders=snaps)
+    now = 1_764_806_400.0
+    m.on_session("far", True, now)
+    m.on_session("near", True, now)
+    m.start(now)
+    assert [c.client_order_id for c in of(m.on_tick(now), Cancel)] == ["h"]
+
+
 def test_restart_with_two_open_far_orders_pulls_both() -> None:
     snaps = [
         OrderSnapshot("f1", "far", "sell", 2, "new", 0, None, D("31500")),
