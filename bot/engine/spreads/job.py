@@ -692,9 +692,7 @@ class SpreadRun:
                     price=record.price,
                     # placed when the Base recorded it (journaled just before sending); unknown
                     # = now, so an adopted hedge is never cancelled and re-sent for nothing
-                    placed_at=(
-                        record.created_at.timestamp() if record.created_at else self._now()
-                    ),
+                    placed_at=(record.created_at.timestamp() if record.created_at else self._now()),
                 )
             )
         if learnt_trades:
