@@ -125,7 +125,10 @@ class StopsDesk:
         # unknown outcome is never one of these
         self._placed_ids: set[str] = set()
         self.watcher = ActivationWatcher(
-            ctx, poll_interval=self._tuning.poll_interval, on_fired=self._fired
+            ctx,
+            poll_interval=self._tuning.poll_interval,
+            on_fired=self._fired,
+            on_ended=self._ended,
         )
 
     # -- life cycle -----------------------------------------------------------------------
@@ -471,6 +474,17 @@ class StopsDesk:
             self._update_id(
                 client_id, "triggered", message=f"exchange order {stop.exchange_order_id}".strip()
             )
+
+    def _ended(self, stop: StopOrder) -> None:
+        """The watcher saw a stop order cancelled or expired: if it is ours and the Base still
+        holds it as placed (cancelled in the broker's app, or its date passed), it is closed."""
+        client_id = self._ledger.placed.pop(stop.stop_order_id)
+        if client_id is None:
+            return
+        if stop.status == StopOrderStatus.EXPIRED:
+            self._update_id(client_id, "expired")
+        else:
+            self._update_id(client_id, "cancelled", message="cancelled outside the bot")
 
     def _cancelled(self, stop: StopOrder) -> None:
         client_id = self._ledger.placed.pop(stop.stop_order_id)

@@ -1,11 +1,13 @@
 """Stop activations: while the bot runs, notice when one of the account's stop orders fires.
 
-The broker has no stop-order stream, so GetStopOrders (status EXECUTED) is polled every
-`poll_interval` seconds at background priority (it shares the 50/min stop-order budget with the
-bulk commands, which go first). The first poll only learns what had fired before; each stop seen
-executed afterwards is reported once (StopActivated) with the fate of the order it became
-(GetOrderState by its exchange order id); an order not final yet is followed and its fate
-reported again when it is.
+The broker has no stop-order stream, so GetStopOrders (status ALL: one request sees the fired,
+the cancelled and the expired) is polled every `poll_interval` seconds at background priority (it
+shares the 50/min stop-order budget with the bulk commands, which go first). The first poll only
+learns what had fired before; each stop seen executed afterwards is reported once
+(StopActivated) with the fate of the order it became (GetOrderState by its exchange order id); an
+order not final yet is followed and its fate reported again when it is. Every fired, cancelled or
+expired stop is also handed to the desk (`on_fired`, `on_ended`), which closes the Base's record
+of its own stop orders, also of those cancelled in the broker's app or expired.
 """
 
 from __future__ import annotations
@@ -33,6 +35,19 @@ STATUS_NAMES = {
 }
 
 
+ENDED = (StopOrderStatus.CANCELED, StopOrderStatus.EXPIRED)
+
+
+def _tell(callback: Callable[[StopOrder], None] | None, stops: list[StopOrder], what: str) -> None:
+    if callback is None:
+        return
+    for stop in stops:
+        try:
+            callback(stop)
+        except Exception:  # recording never stops the watching
+            log.exception("recording %s stop order failed", what)
+
+
 class ActivationWatcher:
     def __init__(
         self,
@@ -40,11 +55,14 @@ class ActivationWatcher:
         *,
         poll_interval: float = 30.0,
         on_fired: Callable[[StopOrder], None] | None = None,
+        on_ended: Callable[[StopOrder], None] | None = None,
     ) -> None:
         self._ctx = ctx
         self.poll_interval = poll_interval
         # told of every fired stop order seen (also those that fired while the bot was down)
         self._on_fired = on_fired
+        # told of every stop order seen cancelled or expired (by the bot, the owner, the broker)
+        self._on_ended = on_ended
         self._seen: set[str] | None = None  # None until the first poll
         self._following: dict[str, StopOrder] = {}  # exchange order id -> the stop that fired
         self._task: asyncio.Task[None] | None = None
@@ -76,21 +94,18 @@ class ActivationWatcher:
         """One round: report the stops that fired since the last round; returns how many."""
         with ratelimit.priority(ratelimit.PRIORITY_BACKGROUND):
             try:
-                fired = await self._ctx.broker.stop_orders(
-                    account_id=self._ctx.account_id, status=StopOrderStatus.EXECUTED
+                stops = await self._ctx.broker.stop_orders(
+                    account_id=self._ctx.account_id, status=StopOrderStatus.ALL
                 )
             except broker_errors.BrokerError as exc:
                 log.info("stop orders not read now: %s", exc)
                 return 0
             fired = [
-                s for s in fired if s.exchange_order_id or s.status == StopOrderStatus.EXECUTED
+                s for s in stops if s.exchange_order_id or s.status == StopOrderStatus.EXECUTED
             ]
-            if self._on_fired is not None:
-                for stop in fired:
-                    try:
-                        self._on_fired(stop)
-                    except Exception:  # recording never stops the watching
-                        log.exception("recording a fired stop order failed")
+            ended = [s for s in stops if s.status in ENDED and not s.exchange_order_id]
+            _tell(self._on_fired, fired, "a fired")
+            _tell(self._on_ended, ended, "an ended")
             if self._seen is None:
                 self._seen = {s.stop_order_id for s in fired}
                 return 0

@@ -417,6 +417,37 @@ async def test_every_stop_order_is_recorded_in_the_base_and_updated(rig: Rig) ->
     assert set(statuses) <= {"triggered", "cancelled"} and "cancelled" in statuses
 
 
+async def test_stops_cancelled_in_the_app_or_expired_are_closed_in_the_base(rig: Rig) -> None:
+    """The owner cancels one of the bot's stop orders in the broker's app, and another one's
+    date passes: the Base stops showing them as placed (no request beyond the watcher's poll)."""
+    rig.whitelist(1)
+    engine = rig.engine()
+    await engine.start()
+    plan = await engine.stops.plan_bulk("stops")
+    engine.stops.run(plan)
+    await finished(rig)
+    await engine.recorder.wait_flushed()
+    cancelled, expired, kept = rig.stops()[:3]
+    exchange = rig.sim.simulator.exchange
+    exchange.cancel_stop_order(rig.sim.account_id, cancelled.stop_order_id)
+    expired.expire_at = rig.sim.simulator.clock.now() - timedelta(seconds=1)
+    exchange.tick()
+    await eventually(
+        lambda: rig.base.orders[cancelled.request_id].status == "cancelled"
+        and rig.base.orders[expired.request_id].status == "expired",
+        "the Base told",
+        within=10,
+    )
+    assert rig.base.orders[cancelled.request_id].message == "cancelled outside the bot"
+    assert rig.base.orders[kept.request_id].status == "new"
+    # a /cancel afterwards cancels only what is still active, and closes it as /cancel
+    await engine.stops.run_cancel()
+    await finished(rig, 2)
+    await engine.recorder.wait_flushed()
+    assert rig.base.orders[kept.request_id].status == "cancelled"
+    assert rig.base.orders[expired.request_id].status == "expired"
+
+
 async def test_stops_not_sent_are_recorded_as_such(rig: Rig) -> None:
     rig.whitelist(2)
     rig.sim.simulator.faults.error_rate = {"PostStopOrder": 1.0}
