@@ -223,7 +223,9 @@ async def running_simulator(
         replay_speed=replay_speed,
     )
     app = create_app(config, clock)
-    runner = web.AppRunner(app, access_log=None)
+    # a request a test cancelled mid-body leaves its handler waiting for the rest: at the end
+    # of the test the server gives such handlers 1 s, not aiohttp's default minute
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
