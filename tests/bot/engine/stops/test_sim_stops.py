@@ -433,8 +433,10 @@ async def test_stops_cancelled_in_the_app_or_expired_are_closed_in_the_base(rig:
     expired.expire_at = rig.sim.simulator.clock.now() - timedelta(seconds=1)
     exchange.tick()
     await eventually(
-        lambda: rig.base.orders[cancelled.request_id].status == "cancelled"
-        and rig.base.orders[expired.request_id].status == "expired",
+        lambda: (
+            rig.base.orders[cancelled.request_id].status == "cancelled"
+            and rig.base.orders[expired.request_id].status == "expired"
+        ),
         "the Base told",
         within=10,
     )
