@@ -84,21 +84,20 @@ class StopLedger:
     def prepare(
         self, plan: PlanKind, stops: tuple[PlannedStop, ...], at: datetime
     ) -> list[Prepared]:
-        """A fresh client UUID for each stop, journaled before anything is sent."""
-        out: list[Prepared] = []
-        for stop in stops:
-            client_id = str(uuid.uuid4())
-            entry = self._journal.append(
-                "order",
-                {
-                    "client_id": client_id,
-                    "plan": plan,
-                    "at": at.isoformat(),
-                    "stop": _to_json(stop),
-                },
-            )
-            out.append(Prepared(stop, client_id, entry.seq, plan, at))
-        return out
+        """A fresh client UUID for each stop, all journaled (one fsync) before anything is
+        sent."""
+        ids = [str(uuid.uuid4()) for _ in stops]
+        entries = self._journal.append_many(
+            "order",
+            [
+                {"client_id": client_id, "plan": plan, "at": at.isoformat(), "stop": _to_json(stop)}
+                for client_id, stop in zip(ids, stops, strict=True)
+            ],
+        )
+        return [
+            Prepared(stop, client_id, entry.seq, plan, at)
+            for stop, client_id, entry in zip(stops, ids, entries, strict=True)
+        ]
 
     def mark_stopped(self, prepared: Prepared) -> None:
         """The owner stopped its command while this one was maybe sent (no answer yet): the

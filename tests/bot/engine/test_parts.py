@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bot.base_client.types import Instrument, TradingSettings
 from bot.broker.types import (
     OrderBook,
@@ -24,6 +26,8 @@ from bot.engine.order_watch import OrderWatcher
 from bot.engine.risk import check_order, piece_value
 from bot.engine.sellbuy import passive_price
 from bot.engine.sessions import MOSCOW, builtin_windows
+from bot.engine.stops.ledger import StopLedger
+from bot.engine.stops.plan import PlannedStop
 from bot.engine.trader import next_local_time
 from tests.bot.engine.conftest import EngineFactory, RecordingNotifier, eventually
 from tests.bot.engine.fake_broker import FakeBroker
@@ -47,6 +51,38 @@ def test_journal_survives_a_restart_and_a_torn_line(tmp_path: Path) -> None:
     reopened.ack(third.seq)
     assert len(Journal(tmp_path)) == 0
     assert (tmp_path / "journal.jsonl").read_text() == "", "compacted once nothing is owed"
+
+
+def test_a_bulk_command_s_stops_are_journaled_with_one_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """500 stop orders of a /stops are durable before the first is sent, with one fsync (an
+    SD card takes milliseconds for each), and a restart finds every one of them pending."""
+    import bot.engine.journal as journal_module
+
+    syncs: list[int] = []
+    monkeypatch.setattr(journal_module.os, "fsync", lambda fd: syncs.append(fd))
+    ledger = StopLedger(tmp_path)
+    stops = tuple(
+        PlannedStop(
+            instrument_uid=f"uid-{i}",
+            ticker=f"T{i}",
+            direction="buy",
+            kind="take_profit",
+            stop_price=Decimal("100.5"),
+            lots=1 + i % 3,
+            lot=10,
+            expire_at=None,
+            level=Decimal("0.85"),
+        )
+        for i in range(500)
+    )
+    prepared = ledger.prepare("stops", stops, datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    assert len(syncs) == 1
+    assert len({p.client_id for p in prepared}) == 500
+    ledger.settle(prepared[0])
+    again = StopLedger(tmp_path).pending()
+    assert [(p.client_id, p.stop) for p in again] == [(p.client_id, p.stop) for p in prepared[1:]]
 
 
 def _state(order_id: str, lots: int, trades: tuple[OrderTrade, ...]) -> OrderState:
