@@ -7,6 +7,7 @@ See simulator/README.md for every endpoint. Errors answer 400 ``{"error": "..."}
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -427,6 +428,14 @@ async def post_replay(request: web.Request) -> dict[str, Any]:
         moment = upcoming if upcoming is not None else sim.clock.now()
     else:
         raise ControlError('give {"next": true} or {"until": RFC 3339 time}')
+    changed = replay_until(sim, moment)
+    # the orders this move changed (filled by the replayed books), by request id
+    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
+
+
+def replay_until(sim: Simulator, moment: datetime) -> list[str]:
+    """Move the clock to `moment` (never back) and apply every record due; the request ids of
+    the orders this changed (filled by the replayed books), in the order they changed."""
     changed: list[str] = []
 
     def note(order: Order) -> None:
@@ -440,8 +449,7 @@ async def post_replay(request: web.Request) -> dict[str, Any]:
         sim.after_clock_change()
     finally:
         sim.exchange.order_listeners.remove(note)
-    # the orders this move changed (filled by the replayed books), by request id
-    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
+    return changed
 
 
 ROUTES = [
