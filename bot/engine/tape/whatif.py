@@ -1,15 +1,21 @@
 """/whatif: spread N's job, with another target, over recorded days against a replaying simulator.
 
 The simulator (`simulator`, replaying the legs' recorded events step by step) runs in this
-process and answers the broker client's requests through an in-process transport: its books
-follow the recording and its clock moves only when this driver says. The spread job is the live
-one (`bot.engine.spreads.job` and its `SpreadMachine`), with the real broker client, an
-in-memory Base and a virtual clock. The driver is a discrete-event loop: it lets every task run
-until nothing is left to do but wait (no callback ready in the event loop: nothing here waits
-for real time or a socket), then moves both clocks to the later of the job's next timer and the
-legs' next recorded change — skipping the quiet stretches — and tells the job at once about the
-orders that move filled (as the order-state stream would). Fills, their times and the average
-spread come from the job's own events. Every run of the same what-if gives the same answer.
+process, with no socket: the broker client's requests are answered by the simulator's own REST
+code (`_SimulatorLink`). Its books follow the recording and its clock moves only when this
+driver says. The spread job is the live one (`bot.engine.spreads.job` and its `SpreadMachine`),
+with the real broker client, an in-memory Base and a virtual clock.
+
+The driver is a discrete-event loop. Nothing in a what-if waits for real time or a socket, so
+"nothing left to do" is exact: no callback ready in the event loop. The engine's requests wait
+in a queue and are answered one at a time, in the order asked, each once the engine has done
+all it can (as with a broker whose answers take milliseconds while the engine's work takes
+microseconds). When no request waits, both clocks move to the next recorded moment (no sooner
+than the job's next tick where the recording is denser, `_next_step`), or further while the job
+is idle, as far as its own maths shows it could not have acted (`timeline.LegTimeline
+.jump_target`), and the job hears at once of the orders that move filled (as the order-state
+stream would tell it). Fills, their times and the average spread come from the job's own
+events. Every run of the same what-if gives the same answer, however loaded the machine.
 """
 
 from __future__ import annotations
