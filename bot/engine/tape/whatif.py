@@ -205,16 +205,26 @@ class _SimulatorLink(httpx.AsyncBaseTransport):
         self._sim = sim
         self._respond = rest.respond
         self._queue: deque[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = deque()
+        self._released = False
 
     @property
     def pending(self) -> bool:
         return bool(self._queue)
 
     async def ask(self, question: Callable[[], Awaitable[_T]]) -> _T:
-        """The answer to `question`, once the driver has come to it."""
+        """The answer to `question`, once the driver has come to it (at once after `release`)."""
+        if self._released:
+            return await question()
         future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
         self._queue.append((question, future))
         return await future
+
+    async def release(self) -> None:
+        """The replay is over: answer what waits, and every later question at once (a job being
+        torn down, e.g. cancelling its order, must not wait for a driver that has stopped)."""
+        self._released = True
+        while self._queue:
+            await self.answer_next()
 
     async def answer_next(self) -> None:
         """Answer the oldest question still waiting (one whose asker gave up is dropped: it
@@ -673,9 +683,11 @@ async def _drive(
             _move(sim, clock, deadline, runs, port)
         if not job.task.done():
             job.task.cancel()
+        await transport.release()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await job.task
     finally:
+        await transport.release()
         await registry.stop()
         await ctx.feeds.close()
         await recorder.close()
