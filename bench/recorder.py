@@ -6,8 +6,11 @@ Figures:
 - the hot path with the recorder off and on: bench/spreads.py's 50 spreads (book stream,
   200 book updates a second) — executable -> far order sent and far fill -> hedge sent, measured
   when PostOrder is handed to the broker client, and the bot's CPU;
-- /whatif: wall time per recorded day (a synthetic day of the two legs' books changing every
-  second, 10:00-18:45 Moscow) through the live spread job against a replaying simulator.
+- /whatif: wall and CPU time per recorded day (a synthetic day of the two legs' books changing
+  every second, 10:00-18:45 Moscow, tests/support/tape_scenario.py) through the live spread job
+  against the replaying simulator: a quiet day (the target met only at moments) and a whole busy
+  day (a far order live much of the day), the clock steps and time per step, and whether two
+  runs of the busy day give identical fills.
 """
 
 from __future__ import annotations
@@ -18,42 +21,26 @@ import statistics
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from bench import spreads as hot
 from bot.base_client.types import TradingSettings
-from bot.broker.types import OrderBook, PriceLevel
 from bot.engine.tape import format as fmt
 from bot.engine.tape.policy import TapeOptions
-from bot.engine.tape.whatif import run_whatif
+from bot.engine.tape.whatif import WhatIfResult, run_whatif
 from bot.engine.tape.writer import TapeWriter
 from tests.support import tape_scenario as scenario
 
 WRITER_EVENTS = 100_000
-DAY_START = datetime(2026, 3, 11, 7, 0, tzinfo=UTC)  # 10:00 Moscow
+DAY_START = scenario.DAY_START  # 10:00 Moscow
 DAY_SECONDS = 8 * 3600 + 45 * 60
-BUSY_SECONDS = 900
-
-
-def _book(rng: random.Random, uid: str, mid: Decimal, tick: Decimal, at: datetime) -> OrderBook:
-    return OrderBook(
-        instrument_uid=uid,
-        figi="FIGI",
-        depth=10,
-        bids=tuple(PriceLevel(mid - (i + 1) * tick, rng.randint(1, 500)) for i in range(10)),
-        asks=tuple(PriceLevel(mid + (i + 1) * tick, rng.randint(1, 500)) for i in range(10)),
-        time=at,
-        ticker="SBER",
-        class_code="TQBR",
-    )
 
 
 def bench_writer() -> None:
     rng = random.Random(1)
     books = [
-        _book(
+        scenario.random_book(
             rng,
             "uid",
             Decimal("250") + rng.randint(-50, 50) * Decimal("0.01"),
@@ -85,58 +72,51 @@ def bench_writer() -> None:
     print(f"  on disk: {size / WRITER_EVENTS:.1f} bytes per event")
 
 
-def _synthetic_day(folder: Path, seconds: int, basis: int = 560) -> int:
-    """Both legs change every second; the spread (far ask - 100 x SBER ask) wanders around
-    `basis` within +-80."""
-    rng = random.Random(3)
-    spread = scenario.spread()
-    far, near = spread.far, spread.near
-    writer = TapeWriter(folder, TapeOptions(queue_size=200_000), fsync=False)
-    near_mid = Decimal("250.00")
-    low, high = basis - 80, basis + 80
-    count = 0
-    for second in range(seconds):
-        at = DAY_START + timedelta(seconds=second)
-        near_mid += rng.choice((-1, 0, 0, 1)) * Decimal("0.01")
-        basis = max(low, min(high, basis + rng.choice((-2, -1, 0, 1, 2))))
-        far_mid = near_mid * 100 + basis
-        for inst, mid, tick in ((near, near_mid, Decimal("0.01")), (far, far_mid, Decimal(1))):
-            book = _book(rng, inst.uid, mid, tick, at)
-            fields = {name: getattr(book, name) for name in OrderBook.__slots__}
-            writer.put(
-                OrderBook(**{**fields, "ticker": inst.ticker, "class_code": inst.class_code})
-            )
-            count += 1
-        if second % 600 == 0:
-            writer.flush()
-    writer.flush()
-    return count
+async def _whatif(
+    files: list[Path], target: int, amount: int, settings: TradingSettings
+) -> tuple[WhatIfResult, float]:
+    """The what-if and the CPU seconds this process spent on it."""
+    spread = scenario.spread(target=str(target), amount=amount)
+    cpu = time.process_time()
+    result = await run_whatif(spread, Decimal(target), settings, files)
+    return result, time.process_time() - cpu
 
 
-async def _whatif(seconds: int, target: int, amount: int) -> tuple[float, int, int, int]:
-    with tempfile.TemporaryDirectory() as tmp:
-        events = await asyncio.to_thread(_synthetic_day, Path(tmp), seconds)
-        files = fmt.day_files(Path(tmp))
-        spread = scenario.spread(target=str(target), amount=amount)
-        result = await run_whatif(spread, Decimal(target), TradingSettings(), files)
-    return result.wall_seconds, result.steps, events, result.filled
+def _fills(result: WhatIfResult) -> list[tuple[object, ...]]:
+    return [(f.at, f.leg, f.pieces, f.price) for f in result.fills]
 
 
 async def bench_whatif() -> None:
     hours = DAY_SECONDS / 3600
-    wall, steps, events, filled = await _whatif(DAY_SECONDS, 640, 1000)
-    print(f"/whatif, a quiet day ({hours:.2f} h, {events} book events of the legs, the target")
-    print("  640 met only at moments; the replay jumps to them):")
-    print(f"  wall time {wall:.1f} s per recorded day ({steps} clock steps; filled {filled} pcs)")
-    wall, steps, events, filled = await _whatif(BUSY_SECONDS, 560, 100_000)
-    per_hour = wall * 3600 / BUSY_SECONDS
-    print(f"/whatif, a busy stretch ({BUSY_SECONDS} s, {events} events, target 560 met about half")
-    print("  the time, so a far order is live most of it: one clock step per recorded second):")
-    print(
-        f"  wall time {wall:.1f} s = {per_hour:.0f} s per recorded hour, "
-        f"{per_hour * hours / 60:.1f} min for a whole day like it "
-        f"({steps} steps, {1000 * wall / max(steps, 1):.1f} ms per step; filled {filled} pcs)"
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        events = await asyncio.to_thread(scenario.synthetic_day, Path(tmp), DAY_SECONDS)
+        files = fmt.day_files(Path(tmp))
+        print(
+            f"/whatif over a synthetic recorded day ({hours:.2f} h, {DAY_SECONDS} recorded "
+            f"moments, {events} book events of the two legs, both changing every second):"
+        )
+        quiet, cpu = await _whatif(files, 640, 1000, TradingSettings())
+        print(
+            f"  quiet day (target 640, met only at moments; the replay jumps over the stretches "
+            f"where the job is idle): wall {quiet.wall_seconds:.1f} s, CPU {cpu:.1f} s, "
+            f"{quiet.steps} clock steps, filled {quiet.filled} pcs"
+        )
+        # target 560 is met about half the time: a far order stands, moves and fills much of
+        # the day; the amount is never reached and the position limit never stops it
+        busy = TradingSettings(max_position_value=Decimal(10**12))
+        first, cpu = await _whatif(files, 560, 10_000_000, busy)
+        print(
+            f"  busy day, a whole one (target 560, met about half the time: a far order stands "
+            f"and moves much of the day): wall {first.wall_seconds:.1f} s, CPU {cpu:.1f} s, "
+            f"{first.steps} clock steps, {1000 * first.wall_seconds / max(first.steps, 1):.1f} ms "
+            f"per step; filled {first.filled} pcs in {len(first.far_fills)} far fills"
+        )
+        again, cpu = await _whatif(files, 560, 10_000_000, busy)
+        same = _fills(again) == _fills(first) and again.steps == first.steps
+        print(
+            f"  busy day again: wall {again.wall_seconds:.1f} s, CPU {cpu:.1f} s; fills, times "
+            f"and prices identical to the first run: {'yes' if same else 'NO'}"
+        )
 
 
 async def bench_hot_path() -> None:

@@ -7,6 +7,8 @@ See simulator/README.md for every endpoint. Errors answer 400 ``{"error": "..."}
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -427,21 +429,42 @@ async def post_replay(request: web.Request) -> dict[str, Any]:
         moment = upcoming if upcoming is not None else sim.clock.now()
     else:
         raise ControlError('give {"next": true} or {"until": RFC 3339 time}')
+    changed = replay_until(sim, moment).orders
+    # the orders this move changed (filled by the replayed books), by request id
+    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayMove:
+    #: the request ids of the orders the move changed (filled by the replayed books), in order
+    orders: list[str]
+    #: the instruments whose books or last prices the move changed
+    instruments: list[Instrument]
+
+
+def replay_until(sim: Simulator, moment: datetime) -> ReplayMove:
+    """Move the clock to `moment` (never back) and apply every record due."""
     changed: list[str] = []
+    touched: dict[str, Instrument] = {}
 
     def note(order: Order) -> None:
         if order.request_id not in changed:
             changed.append(order.request_id)
 
+    def saw(instruments: list[Instrument]) -> None:
+        for inst in instruments:
+            touched.setdefault(inst.uid, inst)
+
     sim.exchange.order_listeners.append(note)
+    sim.exchange.market_listeners.append(saw)
     try:
         if moment > sim.clock.now():
             sim.clock.set(moment)
         sim.after_clock_change()
     finally:
         sim.exchange.order_listeners.remove(note)
-    # the orders this move changed (filled by the replayed books), by request id
-    return {"time": timestamp(sim.clock.now()), **replay.describe(), "ordersChanged": changed}
+        sim.exchange.market_listeners.remove(saw)
+    return ReplayMove(changed, list(touched.values()))
 
 
 ROUTES = [

@@ -103,6 +103,10 @@ class Exchange:
         )
         self.accounts: dict[str, Account] = {}
         self.orders: dict[str, Order] = {}  # by exchange order id, in placement order
+        # the orders that may still be active (an order is active from its placement until it
+        # fills, is cancelled or rejected, never again): a day of orders is not walked through
+        # at every book
+        self._open: dict[str, Order] = {}
         self.by_request: dict[tuple[str, str], Order] = {}
         self.stop_orders: dict[str, StopOrder] = {}
         self.stops_by_request: dict[tuple[str, str], StopOrder] = {}
@@ -199,6 +203,7 @@ class Exchange:
             seq=seq,
         )
         self.orders[order.order_id] = order
+        self._open[order.order_id] = order
         self.by_request[(account.id, req.request_id)] = order
         self._execute_incoming(account, order)
         self._order_changed(order)
@@ -370,8 +375,15 @@ class Exchange:
             raise ApiError(50005)
         return order
 
+    def open_orders(self) -> list[Order]:
+        """The active orders of every account, in placement order."""
+        open_ = self._open
+        for order_id in [key for key, order in open_.items() if not order.active]:
+            del open_[order_id]
+        return list(open_.values())
+
     def active_orders(self, account_id: str) -> list[Order]:
-        return [o for o in self.orders.values() if o.account_id == account_id and o.active]
+        return [o for o in self.open_orders() if o.account_id == account_id]
 
     def max_lots(self, account: Account, inst: Instrument, price: Decimal | None) -> dict[str, int]:
         price = price or self.market.quote(inst).last_price
@@ -403,7 +415,7 @@ class Exchange:
 
     def _match_resting(self, instruments: list[Instrument], market_traded: bool) -> None:
         wanted = {inst.uid for inst in instruments}
-        resting = [o for o in self.orders.values() if o.active and o.instrument.uid in wanted]
+        resting = [o for o in self.open_orders() if o.instrument.uid in wanted]
         if not resting:
             return
         resting.sort(key=_priority)
@@ -547,7 +559,7 @@ class Exchange:
                 and stop.expire_at <= now
             ):
                 stop.status = STOP_EXPIRED
-        for order in list(self.orders.values()):
+        for order in self.open_orders():
             if order.active and not is_open(self.trading_status(order.instrument)):
                 self._release(self.accounts[order.account_id], order)
                 order.status = CANCELLED
@@ -565,9 +577,7 @@ class Exchange:
 
     def active_on(self, inst: Instrument) -> list[Order]:
         return [
-            o
-            for o in self.orders.values()
-            if o.active and o.instrument.uid == inst.uid and o.price is not None
+            o for o in self.open_orders() if o.instrument.uid == inst.uid and o.price is not None
         ]
 
     def replayed_change(self, instruments: list[Instrument], market_traded: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -39,17 +40,26 @@ def _json(body: Any, status: int, headers: dict[str, str]) -> web.Response:
     )
 
 
-async def handle(request: web.Request) -> web.StreamResponse:
-    sim: Simulator = request.app[SIM_KEY]
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+    #: an accepted order whose answer the faults say to lose (``lose_mode`` says how)
+    lost: bool = False
+
+
+async def respond(sim: Simulator, token: str, full: str, raw: bytes) -> Answer:
+    """One unary call: ``full`` is ``tinkoff.public.invest.api.contract.v1.{Service}/{Method}``,
+    ``raw`` the request body. Authentication, rate limits, injected faults, then the method.
+    The HTTP endpoint serves it; in-process callers (the bot's what-if) call it directly."""
     tracking_id = uuid.uuid4().hex
     headers = {"x-tracking-id": tracking_id}
-    full = request.match_info["method"]
     if not full.startswith(PREFIX) or full.count("/") != 1:
-        return _json({"code": 5, "message": "Not Found", "description": "0"}, 404, headers)
+        return Answer(404, headers, {"code": 5, "message": "Not Found", "description": "0"})
     service, method = full[len(PREFIX) :].split("/")
     sim.requests.count(service, method)
     try:
-        token = bearer_token(request)
         authenticate(sim, token)
         verdict = sim.limiter.check(token, service, method, sim.clock.now())
         headers.update(verdict.headers())
@@ -61,15 +71,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if sim.faults.should_fail(method):
             raise ApiError(sim.faults.error_code)
         try:
-            body = await request.json() if await request.read() else {}
+            body = json.loads(raw) if raw else {}
         except ValueError as exc:
             raise ApiError(30049, message="Invalid request: the body is not JSON") from exc
         result = sim.api.call(service, method, body, tracking_id)
     except ApiError as err:
-        return _json(err.body(), err.http_status, headers)
+        return Answer(err.http_status, headers, err.body())
     except Exception:
         log.exception("internal error in %s/%s", service, method)
-        return _json(ApiError(70001).body(), 500, headers)
+        return Answer(500, headers, ApiError(70001).body())
     lost = (method == "PostOrder" and sim.faults.take_lost_post_order()) or (
         method == "PostStopOrder" and sim.faults.take_lost_stop_order()
     )
@@ -78,11 +88,20 @@ async def handle(request: web.Request) -> web.StreamResponse:
             "fault: losing the response of accepted order %s",
             result.get("orderId") or result.get("stopOrderId"),
         )
+    return Answer(200, headers, result, lost=lost)
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    sim: Simulator = request.app[SIM_KEY]
+    answer = await respond(
+        sim, bearer_token(request), request.match_info["method"], await request.read()
+    )
+    if answer.lost:
         if sim.faults.lose_mode == "504":
             deadline = {"code": 4, "message": "Deadline exceeded", "description": "70003"}
-            return _json(deadline, 504, headers)
+            return _json(deadline, 504, answer.headers)
         if request.transport is not None:
             request.transport.abort()
         # the connection is gone: aiohttp drops whatever is written to it
         return web.Response(status=504)
-    return _json(result, 200, headers)
+    return _json(answer.body, answer.status, answer.headers)

@@ -21,11 +21,15 @@ from simulator.stream import StreamHub
 
 
 class Simulator:
-    def __init__(self, config: SimConfig, clock: SimClock | None = None) -> None:
+    def __init__(
+        self, config: SimConfig, clock: SimClock | None = None, replay: Replay | None = None
+    ) -> None:
+        """``replay`` gives the recording already read (in-process use, e.g. the bot's what-if),
+        instead of ``config.replay``'s file or folder."""
         self.config = config
         # a replay starts the clock (frozen; the replay moves it) at the recording's start
-        self.replay: Replay | None = None
-        if config.replay:
+        self.replay: Replay | None = replay
+        if replay is None and config.replay:
             self.replay = Replay.load(Path(config.replay), config.replay_speed)
         self.clock = clock or SimClock(self._start())
         self.exchange = Exchange(config, self.clock)

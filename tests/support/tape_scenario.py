@@ -5,6 +5,9 @@ and SBER (near leg) set through the control API at five moments ten seconds apar
 the bot's market-data stream by the tape writer. Regenerate with
 ``python -m tests.support.tape_scenario``.
 
+`synthetic_day` writes a longer recording of the same legs (both books changing every second,
+the spread wandering), for the what-if's run-to-run and skipping tests and `bench/recorder.py`.
+
 Selling the spread SRM6 − 100 × SBER (SBER asks 250.00 all along, so spread = far ask − 25 000):
 
 | t (s) | SRM6 bids (best)  | SRM6 asks (best) | spread at the far ask |
@@ -19,6 +22,7 @@ Selling the spread SRM6 − 100 × SBER (SBER asks 250.00 all along, so spread =
 from __future__ import annotations
 
 import asyncio
+import random
 import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -26,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.base_client.types import Instrument, Spread
+from bot.broker.types import OrderBook, PriceLevel
 from simulator.instruments import Catalogue
 from simulator.instruments import Instrument as SimInstrument
 
@@ -98,6 +103,59 @@ def spread(target: str = "550", amount: int = 5, spread_id: int = 7) -> Spread:
         average_spread=None,
         created_at=START,
     )
+
+
+DAY_START = datetime(2026, 3, 11, 7, 0, tzinfo=UTC)  # 10:00 Moscow
+
+
+def random_book(
+    rng: random.Random,
+    uid: str,
+    mid: Decimal,
+    tick: Decimal,
+    at: datetime,
+    ticker: str = "SBER",
+    class_code: str = "TQBR",
+) -> OrderBook:
+    """Ten levels a side around `mid`, a tick apart, with random lots."""
+    return OrderBook(
+        instrument_uid=uid,
+        figi="FIGI",
+        depth=10,
+        bids=tuple(PriceLevel(mid - (i + 1) * tick, rng.randint(1, 500)) for i in range(10)),
+        asks=tuple(PriceLevel(mid + (i + 1) * tick, rng.randint(1, 500)) for i in range(10)),
+        time=at,
+        ticker=ticker,
+        class_code=class_code,
+    )
+
+
+def synthetic_day(folder: Path, seconds: int, basis: int = 560, seed: int = 3) -> int:
+    """Record `seconds` of both legs from DAY_START through the bot's tape writer: both books
+    change every second (SBER by -1, 0 or +1 kopeck; the spread, far ask − 100 × SBER ask,
+    by -2..+2 within `basis` ± 80); returns the events written."""
+    from bot.engine.tape.policy import TapeOptions
+    from bot.engine.tape.writer import TapeWriter
+
+    rng = random.Random(seed)
+    legs = spread()
+    far, near = legs.far, legs.near
+    writer = TapeWriter(folder, TapeOptions(queue_size=200_000), fsync=False)
+    near_mid = Decimal("250.00")
+    low, high = basis - 80, basis + 80
+    count = 0
+    for second in range(seconds):
+        at = DAY_START + timedelta(seconds=second)
+        near_mid += rng.choice((-1, 0, 0, 1)) * Decimal("0.01")
+        basis = max(low, min(high, basis + rng.choice((-2, -1, 0, 1, 2))))
+        far_mid = near_mid * 100 + basis
+        for inst, mid, tick in ((near, near_mid, Decimal("0.01")), (far, far_mid, Decimal(1))):
+            writer.put(random_book(rng, inst.uid, mid, tick, at, inst.ticker, inst.class_code))
+            count += 1
+        if second % 600 == 0:
+            writer.flush()
+    writer.flush()
+    return count
 
 
 async def record_scenario(folder: Path) -> None:

@@ -256,12 +256,23 @@ class SpreadMachine:
                 average_price=snap.average_price,
                 placed_at=snap.placed_at if snap.placed_at is not None else 0.0,
             )
+        # kept as orders come and fill, so a long day of orders is not walked through at every
+        # decision: executed lots per leg, and the orders not final yet (in placement order; a
+        # final order never comes back, so the final ones are dropped as they are met)
+        self._executed_lots: dict[LegName, int] = {"far": 0, "near": 0}
+        self._open: dict[str, _Order] = {}
+        self._recount()
+
+    def _recount(self) -> None:
+        self._executed_lots = {"far": 0, "near": 0}
+        for o in self._orders.values():
+            self._executed_lots[o.leg] += o.lots_executed
+        self._open = {key: o for key, o in self._orders.items() if not o.final}
 
     # ------------------------------------------------------------------ views
 
     def executed(self, leg: LegName) -> int:
-        lot = self.config.leg(leg).lot
-        return sum(o.lots_executed for o in self._orders.values() if o.leg == leg) * lot
+        return self._executed_lots[leg] * self.config.leg(leg).lot
 
     def average(self, leg: LegName) -> Decimal | None:
         lots = 0
@@ -317,10 +328,13 @@ class SpreadMachine:
         return live[0] if live else None
 
     def open_orders(self) -> list[_Order]:
-        return [o for o in self._orders.values() if not o.final]
+        live = self._open
+        for key in [key for key, o in live.items() if o.final]:
+            del live[key]
+        return list(live.values())
 
     def _live(self, leg: LegName) -> list[_Order]:
-        return [o for o in self._orders.values() if o.leg == leg and not o.final]
+        return [o for o in self.open_orders() if o.leg == leg]
 
     # ------------------------------------------------------------------ inputs
 
@@ -457,6 +471,7 @@ class SpreadMachine:
             else:
                 price = new_avg if new_avg is not None else Decimal(0)
         order.lots_executed = new_lots
+        self._executed_lots[order.leg] += delta
         order.average_price = new_avg
         if order.status in ("prepared", "sent", "unknown"):
             order.status = "partially_filled"
@@ -543,7 +558,12 @@ class SpreadMachine:
             status="sent",
             placed_at=now,
         )
-        self._orders[order.client_order_id] = order
+        if order.client_order_id in self._orders:  # an id given twice replaces the order
+            self._orders[order.client_order_id] = order
+            self._recount()
+        else:
+            self._orders[order.client_order_id] = order
+            self._open[order.client_order_id] = order
         return Place(
             order.client_order_id,
             leg,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -96,8 +96,17 @@ def _levels(raw: object) -> tuple[Level, ...]:
     return tuple(out)
 
 
-def decode(line: str) -> TapeEvent | None:
-    """The event of one line; None for a line of an unknown kind or version."""
+#: reads the levels of one side (a JSON list of [price, lots])
+LevelReader = Callable[[object], tuple[Level, ...]]
+#: whether to read an event, from its ticker, class code and uid
+EventFilter = Callable[[str, str, str], bool]
+
+
+def decode(
+    line: str, levels: LevelReader = _levels, keep: EventFilter | None = None
+) -> TapeEvent | None:
+    """The event of one line; None for a line of an unknown kind or version, or one `keep`
+    turns down (before its levels are read)."""
     data = json.loads(line)
     if not isinstance(data, dict) or data.get("v") != VERSION:
         return None
@@ -107,17 +116,22 @@ def decode(line: str) -> TapeEvent | None:
     receive = _parse_ts(data.get("rt"))
     if receive is None:
         return None
+    uid = str(data.get("uid") or "")
+    ticker = str(data.get("ticker") or "")
+    class_code = str(data.get("class") or "")
+    if keep is not None and not keep(ticker, class_code, uid):
+        return None
     price = data.get("p")
     return TapeEvent(
         kind=str(kind),
-        uid=str(data.get("uid") or ""),
+        uid=uid,
         figi=str(data.get("figi") or ""),
-        ticker=str(data.get("ticker") or ""),
-        class_code=str(data.get("class") or ""),
+        ticker=ticker,
+        class_code=class_code,
         exchange_time=_parse_ts(data.get("ts")),
         receive_time=receive,
-        bids=_levels(data.get("b")),
-        asks=_levels(data.get("a")),
+        bids=levels(data.get("b")),
+        asks=levels(data.get("a")),
         price=Decimal(str(price)) if price is not None else None,
     )
 
@@ -145,14 +159,17 @@ def read_blocks(data: bytes) -> Iterator[bytes]:
         rest = unpacker.unused_data
 
 
-def read_file(path: Path) -> Iterator[TapeEvent]:
-    """Every event of one day file, in order, up to the last complete member."""
+def read_file(
+    path: Path, levels: LevelReader = _levels, keep: EventFilter | None = None
+) -> Iterator[TapeEvent]:
+    """Every event of one day file (those `keep` takes), in order, up to the last complete
+    member; `levels` reads each side of a book."""
     for body in read_blocks(path.read_bytes()):
         for line in body.decode("utf-8").splitlines():
             if not line.strip():
                 continue
             try:
-                event = decode(line)
+                event = decode(line, levels, keep)
             except (ValueError, ArithmeticError):
                 continue
             if event is not None:

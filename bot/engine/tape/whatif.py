@@ -1,14 +1,21 @@
 """/whatif: spread N's job, with another target, over recorded days against a replaying simulator.
 
-The simulator runs as a child process (`python -m simulator --replay DAYS --speed step`): its
-books follow the recording and its clock moves only when this driver says. The spread job is the
-live one (`bot.engine.spreads.job` and its `SpreadMachine`), with the real broker client talking
-to that simulator, an in-memory Base and a virtual clock. The driver is a discrete-event loop:
-it lets every task run until nothing is left to do but wait (no request in flight), then moves
-both clocks to the later of the job's next timer and the legs' next recorded change — skipping
-the quiet stretches — and tells the job at once about the orders that move filled (as the
-order-state stream would). Fills, their times and the average spread come from the job's own
-events.
+The simulator (`simulator`, replaying the legs' recorded events step by step) runs in this
+process, with no socket: the broker client's requests are answered by the simulator's own REST
+code (`_SimulatorLink`). Its books follow the recording and its clock moves only when this
+driver says. The spread job is the live one (`bot.engine.spreads.job` and its `SpreadMachine`),
+with the real broker client, an in-memory Base and a virtual clock.
+
+The driver is a discrete-event loop. Nothing in a what-if waits for real time or a socket, so
+"nothing left to do" is exact: no callback ready in the event loop. The engine's requests wait
+in a queue and are answered one at a time, in the order asked, each once the engine has done
+all it can (as with a broker whose answers take milliseconds while the engine's work takes
+microseconds). When no request waits, both clocks move to the next recorded moment (no sooner
+than the job's next tick where the recording is denser, `_next_step`), or further while the job
+is idle, as far as its own maths shows it could not have acted (`timeline.LegTimeline
+.jump_target`), and the job hears at once of the orders that move filled (as the order-state
+stream would tell it). Fills, their times and the average spread come from the job's own
+events. Every run of the same what-if gives the same answer, however loaded the machine.
 """
 
 from __future__ import annotations
@@ -17,18 +24,16 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import json
 import logging
-import os
-import socket
-import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
@@ -47,9 +52,10 @@ from bot.base_client.types import (
     SyncResult,
     TradingSettings,
 )
+from bot.broker import parse as broker_parse
 from bot.broker.client import TInvestClient
 from bot.broker.config import BrokerConfig
-from bot.broker.types import OrderBook, PostOrderResult, PriceLevel
+from bot.broker.types import OrderBook, PostOrderResult
 from bot.engine import events
 from bot.engine.context import EngineContext
 from bot.engine.jobs import JobRegistry
@@ -61,21 +67,32 @@ from bot.engine.orders import OrderDesk
 from bot.engine.recorder import BaseRecorder
 from bot.engine.sessions import SessionCalendar
 from bot.engine.spreads import job as spread_job
-from bot.engine.spreads.legs import SpreadTuning, spread_config, spread_title
-from bot.engine.spreads.machine import SpreadConfig
-from bot.engine.spreads.maths import LegName, SpreadError, max_far_lots, passive_price
+from bot.engine.spreads.legs import SpreadTuning, spread_title
 from bot.engine.tape import format as fmt
+from bot.engine.tape.timeline import LegTimeline, scan
 from bot.engine.tinvest_port import TInvestPort
+
+if TYPE_CHECKING:  # the simulator is imported when a what-if runs (a bot may lack it)
+    from simulator.instruments import Instrument as SimInstrument
+    from simulator.replay import TapeRecord
+    from simulator.state import Simulator
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 ACCOUNT = "whatif-account"
-TOKEN = "whatif"  # the child simulator's own token, not a secret
+TOKEN = "whatif"  # the in-process simulator's own token, not a secret
 MONEY = "1000000000000"  # funds never limit a what-if
-START_TIMEOUT = 60.0
-# requests in a row without the clock moving before the driver moves it anyway (as real time
-# would pass): a job that keeps sending orders never stalls the replay
+SIM_URL = "http://whatif.simulator"  # never dialled: the transport answers in-process
+# requests answered in a row without the clock moving before the driver moves it anyway (as real
+# time would pass): a job that keeps sending orders never stalls the replay
 SETTLE_ROUNDS = 1000
+# passes of the event loop while the engine works on one answer, at most
+QUIET_PASSES = 10_000
+# passes per answer on an event loop that does not show its ready callbacks
+FIXED_PASSES = 100
 # after the last recorded change the job is stopped; it gets this many timer steps to leave
 STOP_STEPS = 200
 
@@ -170,37 +187,85 @@ class VirtualClock:
                 future.set_result(None)
 
 
-class _CountingTransport(httpx.AsyncBaseTransport):
-    """Counts the requests in flight, so the driver knows when the engine only waits, and sends
-    them one at a time."""
+class _SimulatorLink(httpx.AsyncBaseTransport):
+    """The engine's questions to the replaying simulator in this process: the broker client's
+    HTTP requests, answered by the simulator's REST code (`simulator.rest.respond`: the same
+    requests and JSON answers as over a socket, with no socket and no other process), and the
+    books the port's stream asks for (read from the simulator as GetOrderBook answers them).
 
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self.inflight = 0
-        self._one = asyncio.Lock()
-        self._idle = asyncio.Event()
-        self._idle.set()
+    Questions wait in a queue until the driver answers them, one at a time in the order they
+    were asked, each once the engine has nothing else to do (`settle`): as with a real broker,
+    whose answers take milliseconds while the engine's own work takes microseconds, every
+    reaction of the job to one answer happens before the next answer comes. That order does not
+    depend on how fast this machine is, so every run gives the same answers in the same order."""
+
+    def __init__(self, sim: Simulator) -> None:
+        from simulator import rest
+
+        self._sim = sim
+        self._respond = rest.respond
+        self._queue: deque[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = deque()
+        self._released = False
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._queue)
+
+    async def ask(self, question: Callable[[], Awaitable[_T]]) -> _T:
+        """The answer to `question`, once the driver has come to it (at once after `release`)."""
+        if self._released:
+            return await question()
+        future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._queue.append((question, future))
+        return await future
+
+    async def release(self) -> None:
+        """The replay is over: answer what waits, and every later question at once (a job being
+        torn down, e.g. cancelling its order, must not wait for a driver that has stopped)."""
+        self._released = True
+        while self._queue:
+            await self.answer_next()
+
+    async def answer_next(self) -> None:
+        """Answer the oldest question still waiting (one whose asker gave up is dropped: it
+        never reached the simulator)."""
+        while self._queue:
+            question, future = self._queue.popleft()
+            if future.done():
+                continue
+            try:
+                answer = await question()
+            except Exception as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(answer)
+            return
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.inflight += 1
-        self._idle.clear()
+        raw = await request.aread()
+        return await self.ask(lambda: self._http(request, raw))
+
+    async def _http(self, request: httpx.Request, raw: bytes) -> httpx.Response:
+        token = request.headers.get("authorization", "").partition(" ")[2].strip()
+        full = request.url.path.rpartition("/rest/")[2]
+        answer = await self._respond(self._sim, token, full, raw)
+        return httpx.Response(
+            answer.status,
+            headers={**answer.headers, "content-type": "application/json"},
+            content=json.dumps(answer.body, ensure_ascii=False).encode(),
+        )
+
+    async def book(self, instrument_id: str, depth: int) -> OrderBook | None:
+        """The book GetOrderBook would answer now, read as the broker client reads it; None
+        when the simulator refuses (the caller then asks over HTTP, for the client's error)."""
+        from simulator.errors import ApiError
+
+        body = {"instrumentId": instrument_id, "depth": depth}
         try:
-            # one request at a time, answered in the order sent: the job then sees the same
-            # answers in the same order at every run (the simulator serves one at a time anyway)
-            async with self._one:
-                response = await self._inner.handle_async_request(request)
-                await response.aread()
-            return response
-        finally:
-            self.inflight -= 1
-            if not self.inflight:
-                self._idle.set()
-
-    async def idle(self) -> None:
-        await self._idle.wait()
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+            data = self._sim.api.call("MarketDataService", "GetOrderBook", body, "whatif")
+        except ApiError:
+            return None
+        return broker_parse.order_book(json.loads(json.dumps(data)))
 
 
 class _ReplayPort(TInvestPort):
@@ -210,14 +275,41 @@ class _ReplayPort(TInvestPort):
     when an order was placed or cancelled. Order states are asked (the driver tells the job at
     once about the orders a clock move changed)."""
 
-    def __init__(self, client: TInvestClient) -> None:
+    def __init__(
+        self, client: TInvestClient, link: _SimulatorLink, legs: tuple[Instrument, Instrument]
+    ) -> None:
         super().__init__(client)
+        self._link = link
         self._dirty: dict[str, asyncio.Event] = {}
+        # the feed id (bot.engine.market) of each leg, by ticker and class and by uid
+        self._feed_of: dict[tuple[str, str] | str, str] = {}
+        for leg in legs:
+            self._feed_of[(leg.ticker, leg.class_code)] = self._feed_of[leg.uid] = (
+                leg.uid or leg.figi
+            )
+        # the instrument of each order placed (by broker and by request id): a cancel changes
+        # that book only
+        self._instrument_of: dict[str, str] = {}
 
     def touch(self, instrument_id: str | None = None) -> None:
         """The book of `instrument_id` (of every instrument when None) may have changed."""
         for ident, event in self._dirty.items():
             if instrument_id is None or ident == instrument_id:
+                event.set()
+
+    def touch_replayed(self, instruments: list[SimInstrument]) -> None:
+        """The simulator's `instruments` were replayed: their books may have changed (a book
+        nothing changed would read the same, and the feed would pass nothing on). The books are
+        asked for in the order the feeds started, whatever order the recording has."""
+        keys = {
+            self._feed_of.get((inst.ticker, inst.class_code)) or self._feed_of.get(inst.uid)
+            for inst in instruments
+        }
+        if None in keys:  # not a leg (cannot be: the recording holds the legs only)
+            self.touch()
+            return
+        for ident, event in self._dirty.items():
+            if ident in keys:
                 event.set()
 
     @property
@@ -234,42 +326,64 @@ class _ReplayPort(TInvestPort):
             event.clear()
             yield await self.order_book(instrument_id, depth)
 
+    async def order_book(self, instrument_id: str, depth: int = 10) -> OrderBook:
+        # a book is data only: read straight from the simulator, in its turn among the requests
+        book = await self._link.ask(lambda: self._link.book(instrument_id, depth))
+        return book if book is not None else await super().order_book(instrument_id, depth)
+
     @property
     def has_order_stream(self) -> bool:
         return False
 
     async def post_limit_order(self, **kwargs: Any) -> PostOrderResult:
+        instrument_id: str = kwargs["instrument_id"]
+        self._instrument_of[kwargs["request_id"]] = instrument_id
         try:
-            return await super().post_limit_order(**kwargs)
+            result = await super().post_limit_order(**kwargs)
+            self._instrument_of[result.order_id] = instrument_id
+            return result
         finally:
-            self.touch(kwargs["instrument_id"])
+            self.touch(instrument_id)
 
     async def cancel_order(self, *, account_id: str, order_id: str) -> None:
         try:
             await super().cancel_order(account_id=account_id, order_id=order_id)
         finally:
-            self.touch()
+            self.touch(self._instrument_of.get(order_id))
 
     async def cancel_order_by_request_id(self, *, account_id: str, request_id: str) -> None:
         try:
             await super().cancel_order_by_request_id(account_id=account_id, request_id=request_id)
         finally:
-            self.touch()
+            self.touch(self._instrument_of.get(request_id))
 
 
-async def settle(transport: _CountingTransport) -> None:
-    """Return when every task only waits for the virtual clock (nothing runnable, no request in
-    flight)."""
-    quiet = rounds = 0
-    while quiet < 3 and rounds < SETTLE_ROUNDS:
-        rounds += 1
-        for _ in range(30):
-            await asyncio.sleep(0)
-        if transport.inflight:
-            await transport.idle()
-            quiet = 0
-        else:
-            quiet += 1
+async def settle(transport: _SimulatorLink) -> None:
+    """Return when every task of the what-if waits for the virtual clock: run the engine until
+    nothing is left to do, answer the oldest request waiting, and again, until no request waits.
+    A job that never stops sending requests gets SETTLE_ROUNDS answers before the driver moves
+    the clock anyway (as real time would pass), so it never stalls the replay."""
+    for _ in range(SETTLE_ROUNDS):
+        await _quiet()
+        if not transport.pending:
+            return
+        await transport.answer_next()
+    await _quiet()
+
+
+async def _quiet() -> None:
+    """Return once no callback is ready to run in the event loop: every task waits, for an
+    answer, the virtual clock or the driver (nothing in a what-if waits for real time or a
+    socket), so nothing moves until the driver does. A job that never stops working is cut off
+    after QUIET_PASSES passes of the loop."""
+    loop = asyncio.get_running_loop()
+    # the default loop's queue of callbacks ready to run (CPython's asyncio); an event loop
+    # without one gets a fixed number of passes
+    ready = getattr(loop, "_ready", None)
+    for _ in range(QUIET_PASSES if ready is not None else FIXED_PASSES):
+        await asyncio.sleep(0)
+        if ready is not None and not ready:
+            return
 
 
 # ---------------------------------------------------------------------------- the Base
@@ -406,144 +520,26 @@ def select_days(folder: Path, days: int) -> list[Path]:
     return files[-max(days, 1) :] if files else []
 
 
-@dataclass
-class LegTimeline:
-    """The moments the legs' books or prices changed (sorted), the events per leg ticker, and
-    at which moments the recorded books would make the job want a far order (the job's own
-    maths: one far lot at the passive price meets the target)."""
-
-    moments: list[datetime]
-    counts: dict[str, int]
-    tradable: list[bool]
-
-    def next_tradable(self, index: int) -> int:
-        """The first index from `index` on where the job could trade (len when none)."""
-        while index < len(self.moments) and not self.tradable[index]:
-            index += 1
-        return index
-
-
-def _book(event: fmt.TapeEvent) -> OrderBook:
-    return OrderBook(
-        instrument_uid=event.uid,
-        figi=event.figi,
-        depth=len(event.bids),
-        bids=tuple(PriceLevel(p, q) for p, q in event.bids),
-        asks=tuple(PriceLevel(p, q) for p, q in event.asks),
-    )
-
-
-def scan(files: list[Path], spread: Spread) -> LegTimeline:
-    """Read the legs' events of the recording (`spread.target_price` is the target tried)."""
-    legs: dict[tuple[str, str], LegName] = {
-        (spread.far.ticker, spread.far.class_code): "far",
-        (spread.near.ticker, spread.near.class_code): "near",
-    }
-    by_uid: dict[str, LegName] = {spread.far.uid: "far", spread.near.uid: "near"}
-    counts = {spread.far.ticker: 0, spread.near.ticker: 0}
-    found: list[tuple[datetime, LegName, fmt.TapeEvent]] = []
-    for path in files:
-        for event in fmt.read_file(path):
-            leg = legs.get((event.ticker, event.class_code)) or by_uid.get(event.uid)
-            if leg is None:
-                continue
-            counts[spread.far.ticker if leg == "far" else spread.near.ticker] += 1
-            found.append((event.exchange_time or event.receive_time, leg, event))
-    found.sort(key=lambda item: item[0])
-    try:
-        config = spread_config(spread)
-    except SpreadError:
-        config = None
-    books: dict[LegName, OrderBook | None] = {"far": None, "near": None}
-    moments: list[datetime] = []
-    tradable: list[bool] = []
-    for index, (moment, leg, event) in enumerate(found):
-        if event.kind == "book":
-            books[leg] = _book(event)
-        if index + 1 < len(found) and found[index + 1][0] == moment:
-            continue  # the books as they stand once every event of this moment is in
-        moments.append(moment)
-        tradable.append(_could_trade(config, books["far"], books["near"]))
-    return LegTimeline(moments, counts, tradable)
-
-
-def _could_trade(
-    config: SpreadConfig | None, far: OrderBook | None, near: OrderBook | None
-) -> bool:
-    if config is None or far is None or near is None:
-        return True  # cannot tell: never skip
-    side = far.asks if config.far_direction == "sell" else far.bids
-    price = passive_price(side)
-    if price is None:
-        return False
-    lots, _ = max_far_lots(
-        config.direction, config.far, config.near, config.ratio, far, near, config.target, 1, price
-    )
-    return lots > 0
-
-
 # ---------------------------------------------------------------------------- the simulator
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def replaying_simulator(records: list[TapeRecord]) -> Simulator:
+    """A simulator in this process replaying `records` (the legs' events in time order) step by
+    step: its clock is frozen at the recording's start and moves only by `_move`."""
+    from simulator.config import SimConfig
+    from simulator.replay import Replay
+    from simulator.state import Simulator
 
-
-@contextlib.asynccontextmanager
-async def replaying_simulator(files: list[Path]) -> AsyncIterator[str]:
-    """A child simulator replaying `files` (speed "step"); yields its base URL."""
-    with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
-        for path in files:
-            os.symlink(path.resolve(), Path(tmp) / path.name)
-        port = _free_port()
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "simulator",
-            "--port",
-            str(port),
-            "--replay",
-            tmp,
-            "--speed",
-            "step",
-            "--always-open",
-            "--rate-scale",
-            "0",
-            "--walk-interval",
-            "0",
-            "--token",
-            TOKEN,
-            "--account-id",
-            ACCOUNT,
-            "--money",
-            MONEY,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            assert proc.stdout is not None
-            async with asyncio.timeout(START_TIMEOUT):
-                while True:
-                    line = await proc.stdout.readline()
-                    if not line:
-                        raise WhatIfError("tape.whatif_no_simulator")
-                    if b"simulator control" in line:
-                        break
-            yield f"http://127.0.0.1:{port}"
-        except TimeoutError:
-            raise WhatIfError("tape.whatif_no_simulator") from None
-        finally:
-            if proc.returncode is None:
-                proc.terminate()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(10):
-                        await proc.wait()
-                if proc.returncode is None:
-                    proc.kill()
-                    await proc.wait()
+    config = SimConfig(
+        always_open=True,
+        rate_scale=0,  # limits off (the bot's own limiter still runs, scaled out of the way)
+        walk_interval=0,
+        token=TOKEN,
+        account_id=ACCOUNT,
+        money=Decimal(MONEY),
+        replay_speed="step",
+    )
+    return Simulator(config, replay=Replay(records, "step"))
 
 
 # ---------------------------------------------------------------------------- the run
@@ -556,9 +552,15 @@ async def run_whatif(
     files: list[Path],
     *,
     tuning: SpreadTuning | None = None,
+    skip: bool = True,
 ) -> WhatIfResult:
-    """Spread `spread` with `target` over the recorded `files` (day files of the tape)."""
+    """Spread `spread` with `target` over the recorded `files` (day files of the tape).
+    `skip=False` steps through every recorded moment (tests compare it with the skipping run)."""
     started = time.perf_counter()
+    try:
+        import simulator.app  # noqa: F401  (the replay runs in it)
+    except ImportError:
+        raise WhatIfError("tape.whatif_no_simulator") from None
     trial = replace(
         spread,
         target_price=target,
@@ -570,7 +572,10 @@ async def run_whatif(
         average_spread=None,
         open_orders=(),
     )
-    timeline = await asyncio.to_thread(scan, files, trial)
+    tuning = tuning or SpreadTuning()
+    timeline = await asyncio.to_thread(
+        scan, files, trial, tuning.far_moves.hold, tuning.tick_interval
+    )
     for ticker, count in timeline.counts.items():
         if not count:
             raise WhatIfError("tape.whatif_no_recording", ticker=ticker)
@@ -586,34 +591,35 @@ async def run_whatif(
         end=moments[-1],
         leg_events=sum(timeline.counts.values()),
     )
-    async with replaying_simulator(files) as url:
-        await _drive(url, trial, settings, timeline, result, tuning or SpreadTuning())
+    sim = replaying_simulator(timeline.records)
+    timeline.records = []  # the simulator holds them now
+    await _drive(sim, trial, settings, timeline, result, tuning, skip)
     result.wall_seconds = time.perf_counter() - started
     return result
 
 
 async def _drive(
-    url: str,
+    sim: Simulator,
     spread: Spread,
     settings: TradingSettings,
     timeline: LegTimeline,
     result: WhatIfResult,
     tuning: SpreadTuning,
+    skip: bool,
 ) -> None:
     moments = timeline.moments
-    transport = _CountingTransport()
     config = BrokerConfig(
         token=TOKEN,
         account_id=ACCOUNT,
-        rest_url=f"{url}/rest",
-        ws_url=f"ws{url[len('http') :]}/ws",
+        rest_url=f"{SIM_URL}/rest",
+        ws_url=f"{SIM_URL.replace('http', 'ws', 1)}/ws",
         rate_limit_scale=1000.0,
         rate_limit_global_per_second=None,
     )
     clock = VirtualClock(moments[0])
+    transport = _SimulatorLink(sim)
     client = TInvestClient(config, http_transport=transport)
-    control = httpx.AsyncClient(base_url=f"{url}/control", timeout=30.0)
-    port = _ReplayPort(client)
+    port = _ReplayPort(client, transport, (spread.far, spread.near))
     notifier = _Collector()
     options = EngineOptions(catalogue_refresh_at=None, journal_fsync=False)
     base = _MemoryBase(spread, settings)
@@ -635,28 +641,36 @@ async def _drive(
     registry = JobRegistry(stop_timeout=options.stop_timeout)
     runs: list[spread_job.SpreadRun] = []
     try:
-        await _move(control, clock, moments[0], runs, port)
+        _move(sim, clock, moments[0], runs, port)
         recorder.start()
         job = spread_job.start_spread(
             registry, ctx, spread, settings, tuning=tuning, on_run=runs.append
         )
         assert job.task is not None
         upcoming = 1
+        tick = timedelta(seconds=tuning.tick_interval)
+        # the first step all of whose decisions were the idle job's (`LegTimeline.jump_target`)
+        idle_since: datetime | None = None
         while not job.task.done():
             await settle(transport)
             if job.task.done():
                 break
-            while upcoming < len(moments) and moments[upcoming] <= clock.now():
+            now = clock.now()
+            while upcoming < len(moments) and moments[upcoming] <= now:
                 upcoming += 1
             if upcoming >= len(moments):
                 break  # the recording is over
-            if runs and _idle(runs[0]):
-                # nothing open and nothing to hedge: until the recorded books would let the job
-                # trade, its polls and timers change nothing — go straight there
-                upcoming = min(timeline.next_tradable(upcoming), len(moments) - 1)
-            deadline = clock.next_deadline()
-            target = moments[upcoming] if deadline is None else max(deadline, moments[upcoming])
-            await _move(control, clock, target, runs, port)
+            idle = bool(runs) and _idle(runs[0])
+            jump = None
+            if skip and idle and idle_since is not None and now - idle_since >= timeline.hold:
+                # nothing open and nothing to hedge: jump as far as the job cannot tell
+                jump = timeline.jump_target(upcoming - 1, now, tick)
+            if jump is not None:
+                target = idle_since = moments[jump]
+            else:
+                target = _next_step(now, moments[upcoming], tick)
+                idle_since = (idle_since or target) if idle else None
+            _move(sim, clock, target, runs, port)
             result.steps += 1
         job.stop_requested.set()
         for _ in range(STOP_STEPS):
@@ -666,33 +680,47 @@ async def _drive(
             deadline = clock.next_deadline()
             if deadline is None:
                 break
-            await _move(control, clock, deadline, runs, port)
+            _move(sim, clock, deadline, runs, port)
         if not job.task.done():
             job.task.cancel()
+        await transport.release()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await job.task
     finally:
+        await transport.release()
         await registry.stop()
         await ctx.feeds.close()
         await recorder.close()
-        await control.aclose()
         await client.close()
     _collect(notifier.events, result)
 
 
+def _next_step(now: datetime, moment: datetime, tick: timedelta) -> datetime:
+    """The next step of the clock: the next recorded moment, but no sooner than the next
+    multiple of the job's tick interval (where the recording changes faster than the job looks
+    at the clock, the replay moves at the job's pace). A pure function of the recording, so a
+    job that skipped a quiet stretch steps exactly as one that did not, once past it."""
+    if tick <= timedelta(0):
+        return moment
+    grid = (now - _EPOCH) // tick + 1
+    return max(moment, _EPOCH + grid * tick)
+
+
 def _idle(run: spread_job.SpreadRun) -> bool:
+    """Nothing open, nothing to hedge, and no timer of the machine's own (a retry) pending."""
     machine = run.machine
     return (
         machine is not None
         and machine.finished is None
         and not machine.open_orders()
         and machine.unhedged_pieces() == 0
+        and machine.wake_at() is None
         and not run.job.stopping
     )
 
 
-async def _move(
-    control: httpx.AsyncClient,
+def _move(
+    sim: Simulator,
     clock: VirtualClock,
     moment: datetime,
     runs: list[spread_job.SpreadRun],
@@ -701,11 +729,12 @@ async def _move(
     """Both clocks to `moment`: the simulator applies the recording up to it (resting orders
     meet each book), the engine's timers due by then fire, and the job hears at once about the
     orders that changed."""
-    response = await control.post("/replay", json={"until": moment.isoformat()})
-    response.raise_for_status()
+    from simulator.control import replay_until
+
+    move = replay_until(sim, moment)
     clock.advance(moment)
-    port.touch()
-    for request_id in response.json().get("ordersChanged", []):
+    port.touch_replayed(move.instruments)
+    for request_id in move.orders:
         for run in runs:
             run.order_event(request_id)
 
