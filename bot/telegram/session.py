@@ -37,8 +37,13 @@ def _envelope() -> type[Response[Any]]:
 
 
 @functools.cache
-def _adapter(tp: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(tp)
+def _adapter(tp: type) -> TypeAdapter[Any]:
+    return TypeAdapter(tp)  # scalars only: no Telegram model inside
+
+
+class Unhandled(Exception):
+    """A result type read here no cheaper than aiogram's own way (a union of several models):
+    the answer goes through aiogram's `check_response`."""
 
 
 def _model(tp: type[BaseModel], value: Any, context: dict[str, Any]) -> Any:
@@ -50,22 +55,25 @@ def _model(tp: type[BaseModel], value: Any, context: dict[str, Any]) -> Any:
 
 
 def read_result(tp: Any, value: Any, context: dict[str, Any]) -> Any:
-    """`value` validated as `tp`, with a model's own validator wherever `tp` holds a model."""
+    """`value` validated as `tp` with a model's own validator (models, lists of models, scalars,
+    a model or a scalar); raises Unhandled for any other type."""
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return _model(tp, value, context)
+    if tp in _SCALARS:
+        return _adapter(tp).validate_python(value, context=context)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is list and len(args) == 1 and isinstance(value, list):
         return [read_result(args[0], item, context) for item in value]
     if origin in (typing.Union, types.UnionType):
-        # a scalar answer (an edit's True) is itself; a dict is the model it validates as
+        # a scalar answer (an edit's True) is itself; a dict is the one model it can be
         for arg in args:
             if arg in _SCALARS and type(value) is arg:
                 return value
         models = [arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)]
         if isinstance(value, dict) and len(models) == 1:
             return _model(models[0], value, context)
-    return _adapter(tp).validate_python(value, context=context)
+    raise Unhandled(tp)
 
 
 class LeanAiohttpSession(AiohttpSession):
@@ -86,6 +94,8 @@ class LeanAiohttpSession(AiohttpSession):
             if not (HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED and envelope.ok):
                 return super().check_response(bot, method, status_code, content)
             result = read_result(method.__returning__, envelope.result, context)
+        except Unhandled:
+            return super().check_response(bot, method, status_code, content)
         except ValidationError as e:
             msg = "Failed to deserialize object"
             raise ClientDecodeError(msg, e, json_data) from e
