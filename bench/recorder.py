@@ -9,14 +9,18 @@ Figures:
 - /whatif: wall and CPU time per recorded day (a synthetic day of the two legs' books changing
   every second, 10:00-18:45 Moscow, tests/support/tape_scenario.py) through the live spread job
   against the replaying simulator: a quiet day (the target met only at moments) and a whole busy
-  day (a far order live much of the day), the clock steps and time per step, and whether two
-  runs of the busy day give identical fills.
+  day (a far order live much of the day). First in a worker process, as /whatif runs
+  (bot/engine/tape/worker.py): the wall time with the child's start, and what the live bot's
+  process pays — its CPU, its event loop's longest stall, its RSS before and after (and the
+  worker's peak); then in this process, as before the worker: wall and CPU, the loop's stall,
+  the RSS it keeps, the clock steps and time per step; and whether both give identical fills.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import resource
 import statistics
 import tempfile
 import threading
@@ -29,6 +33,7 @@ from bot.base_client.types import TradingSettings
 from bot.engine.tape import format as fmt
 from bot.engine.tape.policy import TapeOptions
 from bot.engine.tape.whatif import WhatIfResult, run_whatif
+from bot.engine.tape.worker import WhatIfRequest, run_in_worker
 from bot.engine.tape.writer import TapeWriter
 from tests.support import tape_scenario as scenario
 
@@ -72,14 +77,55 @@ def bench_writer() -> None:
     print(f"  on disk: {size / WRITER_EVENTS:.1f} bytes per event")
 
 
+def _rss_mb() -> float:
+    """This process's resident memory (the live bot's, in the worker figures)."""
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+class _Stalls:
+    """The longest the event loop went without running a 10 ms ticker (what the live jobs'
+    timers would have waited), while running."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.worst = max(self.worst, time.perf_counter() - before - 0.01)
+
+    def __enter__(self) -> _Stalls:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
 async def _whatif(
-    files: list[Path], target: int, amount: int, settings: TradingSettings
-) -> tuple[WhatIfResult, float]:
-    """The what-if and the CPU seconds this process spent on it."""
+    files: list[Path], target: int, amount: int, settings: TradingSettings, *, worker: bool
+) -> tuple[WhatIfResult, float, float]:
+    """The what-if (in a worker process or in this one), the CPU seconds this process spent on
+    it and the longest stall of this process's event loop meanwhile."""
     spread = scenario.spread(target=str(target), amount=amount)
     cpu = time.process_time()
-    result = await run_whatif(spread, Decimal(target), settings, files)
-    return result, time.process_time() - cpu
+    with _Stalls() as stalls:
+        if worker:
+            memory = TapeOptions().whatif_memory_mb
+            request = WhatIfRequest(
+                spread, Decimal(target), settings, tuple(files), memory_bytes=memory << 20
+            )
+            started = time.perf_counter()
+            result = await run_in_worker(request)
+            result.wall_seconds = time.perf_counter() - started  # the child's start included
+        else:
+            result = await run_whatif(spread, Decimal(target), settings, files)
+    return result, time.process_time() - cpu, stalls.worst
 
 
 def _fills(result: WhatIfResult) -> list[tuple[object, ...]]:
@@ -88,6 +134,9 @@ def _fills(result: WhatIfResult) -> list[tuple[object, ...]]:
 
 async def bench_whatif() -> None:
     hours = DAY_SECONDS / 3600
+    # target 560 is met about half the time: a far order stands, moves and fills much of the
+    # day; the amount is never reached and the position limit never stops it
+    busy = TradingSettings(max_position_value=Decimal(10**12))
     with tempfile.TemporaryDirectory() as tmp:
         events = await asyncio.to_thread(scenario.synthetic_day, Path(tmp), DAY_SECONDS)
         files = fmt.day_files(Path(tmp))
@@ -95,28 +144,40 @@ async def bench_whatif() -> None:
             f"/whatif over a synthetic recorded day ({hours:.2f} h, {DAY_SECONDS} recorded "
             f"moments, {events} book events of the two legs, both changing every second):"
         )
-        quiet, cpu = await _whatif(files, 640, 1000, TradingSettings())
+        # the worker first: this process's memory is the live bot's, before any in-process run
+        rss0 = _rss_mb()
+        print(f"  in a worker process (as /whatif runs); this process {rss0:.0f} MB RSS before:")
+        quiet, cpu, stall = await _whatif(files, 640, 1000, TradingSettings(), worker=True)
         print(
-            f"  quiet day (target 640, met only at moments; the replay jumps over the stretches "
-            f"where the job is idle): wall {quiet.wall_seconds:.1f} s, CPU {cpu:.1f} s, "
-            f"{quiet.steps} clock steps, filled {quiet.filled} pcs"
+            f"    quiet day (target 640): wall {quiet.wall_seconds:.1f} s, this process's CPU "
+            f"{cpu:.2f} s, its loop's longest stall {stall * 1000:.0f} ms; RSS {_rss_mb():.0f} MB"
         )
-        # target 560 is met about half the time: a far order stands, moves and fills much of
-        # the day; the amount is never reached and the position limit never stops it
-        busy = TradingSettings(max_position_value=Decimal(10**12))
-        first, cpu = await _whatif(files, 560, 10_000_000, busy)
+        in_worker, cpu, stall = await _whatif(files, 560, 10_000_000, busy, worker=True)
+        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
-            f"  busy day, a whole one (target 560, met about half the time: a far order stands "
-            f"and moves much of the day): wall {first.wall_seconds:.1f} s, CPU {cpu:.1f} s, "
-            f"{first.steps} clock steps, {1000 * first.wall_seconds / max(first.steps, 1):.1f} ms "
-            f"per step; filled {first.filled} pcs in {len(first.far_fills)} far fills"
+            f"    busy day (target 560): wall {in_worker.wall_seconds:.1f} s, this process's "
+            f"CPU {cpu:.2f} s, its loop's longest stall {stall * 1000:.0f} ms; RSS "
+            f"{_rss_mb():.0f} MB after (worker peak {child_peak:.0f} MB, given back at its exit)"
         )
-        again, cpu = await _whatif(files, 560, 10_000_000, busy)
-        same = _fills(again) == _fills(first) and again.steps == first.steps
+        print("  in this process (what /whatif did before the worker):")
+        quiet, cpu, stall = await _whatif(files, 640, 1000, TradingSettings(), worker=False)
         print(
-            f"  busy day again: wall {again.wall_seconds:.1f} s, CPU {cpu:.1f} s; fills, times "
-            f"and prices identical to the first run: {'yes' if same else 'NO'}"
+            f"    quiet day (target 640, met only at moments; the replay jumps over the "
+            f"stretches where the job is idle): wall {quiet.wall_seconds:.1f} s, CPU {cpu:.1f} "
+            f"s, loop's longest stall {stall:.1f} s, {quiet.steps} clock steps, filled "
+            f"{quiet.filled} pcs; RSS {_rss_mb():.0f} MB"
         )
+        first, cpu, stall = await _whatif(files, 560, 10_000_000, busy, worker=False)
+        print(
+            f"    busy day, a whole one (target 560, met about half the time: a far order "
+            f"stands and moves much of the day): wall {first.wall_seconds:.1f} s, CPU {cpu:.1f} "
+            f"s, loop's longest stall {stall:.1f} s, {first.steps} clock steps, "
+            f"{1000 * first.wall_seconds / max(first.steps, 1):.1f} ms per step; filled "
+            f"{first.filled} pcs in {len(first.far_fills)} far fills; RSS {_rss_mb():.0f} MB "
+            f"after"
+        )
+        same = _fills(in_worker) == _fills(first) and in_worker.steps == first.steps
+        print(f"  worker and in-process busy day: identical fills {'yes' if same else 'NO'}")
 
 
 async def bench_hot_path() -> None:

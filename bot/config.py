@@ -58,6 +58,9 @@ class BotConfig(BaseSettings):
     tape_depth: int = 10
     tape_max_mb: int = Field(default=500, ge=1)
     tape_retention_days: int = Field(default=30, ge=1)
+    # /whatif's worker process: its memory cap (MB) and how long it may take (seconds)
+    tape_whatif_memory_mb: int = Field(default=768, ge=64)
+    tape_whatif_timeout: int = Field(default=600, ge=10)
     # the dashboard feed: seconds between portfolio snapshots sent to the Base (0 = never)
     views_snapshot_seconds: float = Field(default=60.0, ge=0)
 
@@ -185,6 +188,8 @@ class BotConfig(BaseSettings):
             depth=self.tape_depth,
             max_bytes=self.tape_max_mb * 1024 * 1024,
             retention_days=self.tape_retention_days,
+            whatif_memory_mb=self.tape_whatif_memory_mb,
+            whatif_timeout=float(self.tape_whatif_timeout),
         )
 
 

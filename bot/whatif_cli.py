@@ -1,8 +1,9 @@
 """`python -m bot whatif N TARGET [DAYS]`: /whatif from the command line.
 
 Reads spread N and the trading settings from the Base (BASE_URL, BASE_TOKEN), replays the last
-DAYS recorded days of BOT_STATE_DIR/tape against a child simulator and prints the answer in
-BOT_LANGUAGE. Needs no broker and no Telegram.
+DAYS recorded days of BOT_STATE_DIR/tape in a worker process, as /whatif does
+(bot/engine/tape/worker.py), and prints the answer in BOT_LANGUAGE. Needs no broker and no
+Telegram.
 """
 
 from __future__ import annotations

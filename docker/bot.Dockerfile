@@ -46,8 +46,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     BOT_STATE_DIR=/app/var/bot
 WORKDIR /app
 COPY bot/ /app/bot/
-# /whatif replays a recording against a simulator it starts as a child process
-# (`python -m simulator --replay`); the bot's code never imports it.
+# /whatif replays a recording against the simulator's code, imported only in the what-if's
+# worker process (`python -m bot.engine.tape.worker`), never in the live bot's.
 COPY simulator/ /app/simulator/
 COPY docker/healthcheck.py /app/docker/
 # /app/var holds the bot's local state (a named volume in docker-compose.yml).

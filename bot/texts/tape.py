@@ -18,6 +18,13 @@ EN: dict[str, str] = {
     "tape.whatif_unknown_spread": "There is no spread #{id} in the Base.",
     "tape.whatif_no_simulator": "The replay could not start (the simulator is not installed "
     "beside the bot, or did not answer).",
+    "tape.whatif_out_of_memory": "The replay of {days} day(s) needed more than {memory} MB "
+    "(TAPE_WHATIF_MEMORY_MB) and was stopped; trading goes on. Try fewer days, e.g. "
+    "/whatif N TARGET 1.",
+    "tape.whatif_died": "The replay stopped before it finished ({how}); trading goes on. Try "
+    "again, or with fewer days.",
+    "tape.whatif_timeout": "The replay took longer than {minutes} min (TAPE_WHATIF_TIMEOUT) "
+    "and was stopped; trading goes on. Try fewer days.",
     "tape.whatif_header": "What-if #{id} {title}, {direction} at target {target}: {days} "
     "({events} changes of the legs' books)",
     "tape.whatif_filled": "{filled} of {amount} pcs would have filled, average spread {average}.",
@@ -48,6 +55,13 @@ RU: dict[str, str] = {
     "tape.whatif_unknown_spread": "Спреда #{id} нет в базе.",
     "tape.whatif_no_simulator": "Проигрывание не запустилось (симулятор не установлен рядом с "
     "ботом или не ответил).",
+    "tape.whatif_out_of_memory": "Проигрыванию {days} дн. понадобилось больше {memory} МБ "
+    "(TAPE_WHATIF_MEMORY_MB), и оно остановлено; торговля продолжается. Возьмите меньше дней, "
+    "например /whatif N ЦЕЛЬ 1.",
+    "tape.whatif_died": "Проигрывание прервалось, не закончив ({how}); торговля продолжается. "
+    "Повторите, или возьмите меньше дней.",
+    "tape.whatif_timeout": "Проигрывание шло дольше {minutes} мин (TAPE_WHATIF_TIMEOUT) и "
+    "остановлено; торговля продолжается. Возьмите меньше дней.",
     "tape.whatif_header": "Что если #{id} {title}, {direction} с целью {target}: {days} "
     "({events} изменений стаканов ног)",
     "tape.whatif_filled": "Исполнилось бы {filled} из {amount} шт., средний спред {average}.",

@@ -36,6 +36,8 @@ VARIABLES = [
     "TINVEST_APP_NAME",
     "LOG_LEVEL",
     "BOT_STATE_DIR",
+    "TAPE_WHATIF_MEMORY_MB",
+    "TAPE_WHATIF_TIMEOUT",
 ]
 
 
@@ -101,6 +103,20 @@ def test_run_needs_telegram_token_and_owners(monkeypatch: pytest.MonkeyPatch) ->
 def test_extra_chats_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_CHAT_IDS", "-1001234567890, -42")
     assert load_config(None).telegram_chat_ids == [-1001234567890, -42]
+
+
+def test_the_whatif_workers_limits_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = load_config(None).tape_options()
+    assert (options.whatif_memory_mb, options.whatif_timeout) == (768, 600.0)  # a Pi's defaults
+    monkeypatch.setenv("TAPE_WHATIF_MEMORY_MB", "300")
+    monkeypatch.setenv("TAPE_WHATIF_TIMEOUT", "120")
+    options = load_config(None).tape_options()
+    assert (options.whatif_memory_mb, options.whatif_timeout) == (300, 120.0)
+    monkeypatch.setenv("TAPE_WHATIF_MEMORY_MB", "10")
+    with pytest.raises(ConfigError, match="TAPE_WHATIF_MEMORY_MB"):
+        load_config(None)
 
 
 def test_malformed_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

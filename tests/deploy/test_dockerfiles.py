@@ -102,7 +102,7 @@ def test_copies_only_its_own_package(name: str) -> None:
         top = source.split("/")[0]
         own_requirements = source == f"requirements/{name}.txt"
         allowed = {package, "docker"} | ({"requirements"} if own_requirements else set())
-        if name == "bot":  # /whatif starts the simulator as a child process (never imported)
+        if name == "bot":  # /whatif's worker process imports the simulator (the bot never does)
             allowed.add("simulator")
         assert top in allowed, f"{name}.Dockerfile copies {source}"
     assert f"{package}/" in sources, f"{name}.Dockerfile does not copy {package}/"

@@ -5,7 +5,7 @@ stream (the instruments of its jobs plus the watchlist of the trading settings) 
 an append-only, compressed file per day in the bot's state folder. The format is documented in
 `format.py` (JSON lines in gzip members, one member per second); the simulator reads it on its own
 (`python -m simulator --replay FOLDER`). `/whatif` replays recorded days against that simulator,
-run inside the bot's process, with the live spread job's code.
+with the live spread job's code, in a short-lived worker process of its own.
 
 - `format.py`: the record schema, encoding and the crash-tolerant reader (pure).
 - `policy.py`: day files, the size cap and the retention (pure decisions).
@@ -14,4 +14,5 @@ run inside the bot's process, with the live spread job's code.
 - `timeline.py`: the recording as a what-if reads it (the legs' moments and books) and where
   the replay may jump over moments without the job noticing (the job's own maths).
 - `whatif.py`: the what-if run (in-process simulator replay, virtual clock, the spread job).
+- `worker.py`: the what-if's worker process (niced, memory-capped, killed with its caller).
 """

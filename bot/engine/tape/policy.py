@@ -25,6 +25,11 @@ class TapeOptions:
     flush_interval: float = 1.0
     #: events waiting for the writer; when full, new events are dropped and counted
     queue_size: int = 100_000
+    #: a /whatif runs in a worker process whose address space is capped at this many megabytes;
+    #: one that needs more is stopped and the owner told to try fewer days
+    whatif_memory_mb: int = 768
+    #: seconds a /whatif may take before its worker is killed
+    whatif_timeout: float = 600.0
 
 
 def trading_day(moment: datetime) -> str:

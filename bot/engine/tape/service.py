@@ -1,4 +1,4 @@
-"""The market recorder inside the engine, and /whatif.
+"""The market recorder inside the engine, and /whatif (run in a worker process, `worker.py`).
 
 `TapeService` taps the broker client's market-data stream (every book and last price it already
 receives goes to the tape writer) and keeps stream-only subscriptions for the watchlist of the
@@ -22,7 +22,8 @@ from bot.base_client.types import Spread
 from bot.broker.stream import MarketDataStream, Subscription
 from bot.engine.interface import UserError
 from bot.engine.tape.policy import TapeOptions
-from bot.engine.tape.whatif import WhatIfError, WhatIfResult, run_whatif, select_days
+from bot.engine.tape.whatif import WhatIfError, WhatIfResult, select_days
+from bot.engine.tape.worker import WhatIfRequest, run_in_worker
 from bot.engine.tape.writer import TapeWriter
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class TapeService:
         self._watchlist: dict[str, str] = {}  # ticker -> uid
         self._task: asyncio.Task[None] | None = None
         self._whatif_lock = asyncio.Lock()
+        self._whatif_runs: set[asyncio.Task[WhatIfResult]] = set()
 
     @property
     def recording(self) -> bool:
@@ -73,6 +75,10 @@ class TapeService:
         self._task = asyncio.create_task(self._watch(), name="tape-watch")
 
     async def close(self) -> None:
+        for run in list(self._whatif_runs):  # its worker process is killed with it
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -151,9 +157,22 @@ class TapeService:
         files = await asyncio.to_thread(select_days, self.folder, days)
         if not files:
             raise UserError("tape.whatif_no_tape")
+        request = WhatIfRequest(
+            spread=spread,
+            target=target,
+            settings=settings,
+            files=tuple(files),
+            memory_bytes=self.options.whatif_memory_mb * 1024 * 1024,
+        )
         async with self._whatif_lock:  # one at a time: each runs a simulator
+            # in a worker process: the replay's CPU and memory never reach the live jobs
+            run = asyncio.create_task(
+                run_in_worker(request, time_limit=self.options.whatif_timeout), name="whatif"
+            )
+            self._whatif_runs.add(run)
+            run.add_done_callback(self._whatif_runs.discard)
             try:
-                return await run_whatif(spread, target, settings, files)
+                return await run
             except WhatIfError as exc:
                 raise UserError(exc.key, **exc.params) from exc
 

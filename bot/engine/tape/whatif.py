@@ -1,8 +1,9 @@
 """/whatif: spread N's job, with another target, over recorded days against a replaying simulator.
 
-The simulator (`simulator`, replaying the legs' recorded events step by step) runs in this
-process, with no socket: the broker client's requests are answered by the simulator's own REST
-code (`_SimulatorLink`). Its books follow the recording and its clock moves only when this
+The simulator (`simulator`, replaying the legs' recorded events step by step) runs in the
+process of the run (/whatif's worker process, `worker.py`, never the live bot's), with no
+socket: the broker client's requests are answered by the simulator's own REST code
+(`_SimulatorLink`). Its books follow the recording and its clock moves only when this
 driver says. The spread job is the live one (`bot.engine.spreads.job` and its `SpreadMachine`),
 with the real broker client, an in-memory Base and a virtual clock.
 

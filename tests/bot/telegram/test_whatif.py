@@ -1,5 +1,6 @@
-"""/whatif through the real dispatcher and a fake Telegram; the trader runs the real what-if on
-the shipped recording (tests/support/tape_scenario.py)."""
+"""/whatif through the real dispatcher and a fake Telegram; the trader runs the real what-if, in
+its worker process (bot/engine/tape/worker.py), on the shipped recording
+(tests/support/tape_scenario.py)."""
 
 from __future__ import annotations
 
