@@ -119,13 +119,22 @@ def test_any_text_gives_an_order_or_an_explained_error(text: str) -> None:
             message = render_parse_error(Texts("en"), result)
             assert message
             for placeholder in ("{usage}", "{value}", "{command}", "{places}"):
-                assert placeholder not in message
+                # every placeholder is filled; the owner's own text is echoed as typed
+                assert placeholder not in message or placeholder in text
         else:
             assert (result.amount is None) != (result.money is None)
             assert result.amount is None or result.amount > 0
             assert result.money is None or result.money > 0
             assert result.limit_price is None or result.limit_price > 0
             assert result.ticker[0].isascii() and result.ticker[0].isalpha()
+
+
+def test_braces_in_the_owner_s_text_are_echoed_not_formatted() -> None:
+    for text in ("10 {value}", "10 {usage}", "10 {0.__class__}", "100 {usage}{value}"):
+        result = parse_sellbuy("buy", text)
+        assert isinstance(result, ParseError)
+        message = render_parse_error(Texts("en"), result)
+        assert f"“{text.split(' ', 1)[1]}” is not a ticker" in message
 
 
 @settings(deadline=None)
