@@ -20,7 +20,7 @@ EN: dict[str, str] = {
     "beside the bot, or did not answer).",
     "tape.whatif_out_of_memory": "The replay of {days} day(s) needed more than {memory} MB "
     "(TAPE_WHATIF_MEMORY_MB) and was stopped; trading goes on. Try fewer days, e.g. "
-    "/whatif N TARGET 1.",
+    "/whatif {id} {target} 1.",
     "tape.whatif_died": "The replay stopped before it finished ({how}); trading goes on. Try "
     "again, or with fewer days.",
     "tape.whatif_timeout": "The replay took longer than {minutes} min (TAPE_WHATIF_TIMEOUT) "
@@ -57,7 +57,7 @@ RU: dict[str, str] = {
     "ботом или не ответил).",
     "tape.whatif_out_of_memory": "Проигрыванию {days} дн. понадобилось больше {memory} МБ "
     "(TAPE_WHATIF_MEMORY_MB), и оно остановлено; торговля продолжается. Возьмите меньше дней, "
-    "например /whatif N ЦЕЛЬ 1.",
+    "например /whatif {id} {target} 1.",
     "tape.whatif_died": "Проигрывание прервалось, не закончив ({how}); торговля продолжается. "
     "Повторите, или возьмите меньше дней.",
     "tape.whatif_timeout": "Проигрывание шло дольше {minutes} мин (TAPE_WHATIF_TIMEOUT) и "

@@ -105,7 +105,13 @@ async def run_in_worker(
     if code == EXIT_OUT_OF_MEMORY:
         log.warning("whatif: the worker ran out of memory (cap %s bytes)", request.memory_bytes)
         megabytes = (request.memory_bytes or 0) // (1024 * 1024)
-        raise WhatIfError("tape.whatif_out_of_memory", memory=megabytes, days=len(request.files))
+        raise WhatIfError(
+            "tape.whatif_out_of_memory",
+            memory=megabytes,
+            days=len(request.files),
+            id=request.spread.id,
+            target=request.target,
+        )
     answer: Any = None
     if code == 0 and out:
         try:

@@ -89,10 +89,10 @@ async def test_a_worker_out_of_memory_is_told_and_this_process_goes_on() -> None
     with pytest.raises(WhatIfError) as caught:
         await run_in_worker(_request(memory_bytes=TINY))
     assert caught.value.key == "tape.whatif_out_of_memory"
-    assert caught.value.params == {"memory": "1", "days": "1"}
+    assert caught.value.params == {"memory": "1", "days": "1", "id": "7", "target": "550"}
     for language, words in (("en", "Try fewer days"), ("ru", "меньше дней")):
         text = Texts(language)(caught.value.key, **caught.value.params)
-        assert words in text and "{" not in text
+        assert words in text and "/whatif 7 550 1" in text and "{" not in text
     # this process is fine: the next what-if runs, with the default cap
     result = await run_in_worker(_request(memory_bytes=TapeOptions().whatif_memory_mb << 20))
     assert result.filled == 5
@@ -175,4 +175,4 @@ async def test_the_service_says_out_of_memory_in_the_owners_words(tmp_path: Path
     with pytest.raises(UserError) as caught:
         await service.whatif(7, Decimal(550), 3)
     assert caught.value.key == "tape.whatif_out_of_memory"
-    assert caught.value.params == {"memory": "1", "days": "1"}
+    assert caught.value.params == {"memory": "1", "days": "1", "id": "7", "target": "550"}
