@@ -560,7 +560,7 @@ class Exchange:
             ):
                 stop.status = STOP_EXPIRED
         for order in self.open_orders():
-            if order.active and not is_open(self.trading_status(order.instrument)):
+            if not is_open(self.trading_status(order.instrument)):
                 self._release(self.accounts[order.account_id], order)
                 order.status = CANCELLED
                 order.message = "Cancelled at the end of the trading session"

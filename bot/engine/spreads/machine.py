@@ -620,19 +620,19 @@ class SpreadMachine:
         actions.append(self._place("near", c.near_direction, lots, price, now))
         return actions
 
+    def _far_stopped(self) -> bool:
+        """The far leg is held back whatever the market: stopping, hedge failing, paused."""
+        return self._stopping or self.hedge_failing or self._far_paused
+
     def _far_held_back(self) -> bool:
         """No far order may stand now, whatever the books say."""
-        return self._stopping or self.hedge_failing or self._far_paused or not self.in_session
+        return self._far_stopped() or not self.in_session
 
     def _uninformed(self) -> bool:
         """A book or a session not known yet, and no other reason to hold the far leg back."""
         unknown = None in self._books.values() or None in self._session.values()
         closed = False in self._session.values()
-        return (
-            unknown
-            and not closed
-            and not (self._stopping or self.hedge_failing or self._far_paused)
-        )
+        return unknown and not closed and not self._far_stopped()
 
     def _wanted_far(self, now: float, own: _Order | None) -> tuple[Decimal, int] | None:
         c = self.config

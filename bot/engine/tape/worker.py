@@ -31,7 +31,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,8 +130,6 @@ async def run_in_worker(
 
 
 def _absolute(request: WhatIfRequest) -> WhatIfRequest:
-    from dataclasses import replace
-
     return replace(request, files=tuple(Path(p).resolve() for p in request.files))
 
 
