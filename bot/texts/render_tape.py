@@ -8,6 +8,7 @@ from decimal import Decimal
 from bot.engine.tape.whatif import WhatIfResult
 from bot.texts import Texts
 from bot.texts.format import format_decimal, format_money, moscow
+from bot.texts.render import job_title
 
 SHOWN_FILLS = 10
 
@@ -28,8 +29,7 @@ def render_whatif(texts: Texts, result: WhatIfResult) -> str:
         texts(
             "tape.whatif_header",
             id=result.spread_id,
-            title=result.title,
-            direction=texts(f"tape.{result.direction}"),
+            title=job_title(texts, result.title),  # "продажа спреда SRZ6/SBER", as in /tasks
             target=format_money(result.target, texts.language),
             days=days,
             events=result.leg_events,

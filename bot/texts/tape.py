@@ -25,7 +25,7 @@ EN: dict[str, str] = {
     "again, or with fewer days.",
     "tape.whatif_timeout": "The replay took longer than {minutes} min (TAPE_WHATIF_TIMEOUT) "
     "and was stopped; trading goes on. Try fewer days.",
-    "tape.whatif_header": "What-if #{id} {title}, {direction} at target {target}: {days} "
+    "tape.whatif_header": "What-if #{id} {title} at target {target}: {days} "
     "({events} changes of the legs' books)",
     "tape.whatif_filled": "{filled} of {amount} pcs would have filled, average spread {average}.",
     "tape.whatif_when": "First fill {first}, last {last} (Moscow time).",
@@ -35,8 +35,6 @@ EN: dict[str, str] = {
     "tape.whatif_fill": "{at} {pieces} pcs at {price} (spread so far {average})",
     "tape.whatif_more": "… and {count} more",
     "tape.whatif_timing": "Replayed in {seconds} s.",
-    "tape.sell": "sell",
-    "tape.buy": "buy",
 }
 
 RU: dict[str, str] = {
@@ -62,7 +60,7 @@ RU: dict[str, str] = {
     "Повторите, или возьмите меньше дней.",
     "tape.whatif_timeout": "Проигрывание шло дольше {minutes} мин (TAPE_WHATIF_TIMEOUT) и "
     "остановлено; торговля продолжается. Возьмите меньше дней.",
-    "tape.whatif_header": "Что если #{id} {title}, {direction} с целью {target}: {days} "
+    "tape.whatif_header": "Что если #{id} {title} с целью {target}: {days} "
     "({events} изменений стаканов ног)",
     "tape.whatif_filled": "Исполнилось бы {filled} из {amount} шт., средний спред {average}.",
     "tape.whatif_when": "Первое исполнение {first}, последнее {last} (время московское).",
@@ -72,6 +70,4 @@ RU: dict[str, str] = {
     "tape.whatif_fill": "{at} {pieces} шт. по {price} (средний спред {average})",
     "tape.whatif_more": "… и ещё {count}",
     "tape.whatif_timing": "Проиграно за {seconds} с.",
-    "tape.sell": "продажа",
-    "tape.buy": "покупка",
 }

@@ -57,7 +57,7 @@ async def test_whatif_answers_at_once_then_what_would_have_filled(tg: Harness) -
     assert replies[0] == "Replaying spread #7 with target 550.00 over the last 1 recorded day(s)…"
     answer = replies[1:]
     assert answer[0] == (
-        "What-if #7 sell SRM6/SBER, sell at target 550.00: 2026-03-11 "
+        "What-if #7 sell spread SRM6/SBER at target 550.00: 2026-03-11 "
         "(12 changes of the legs' books)"
     )
     assert answer[1] == "5 of 5 pcs would have filled, average spread 564.00."
@@ -95,6 +95,11 @@ async def test_whatif_in_russian(tmp_path: Path) -> None:
     try:
         await tg.send("/whatif 7 565")
         assert "Исполнилось бы 5 из 5 шт., средний спред 570,00." in tg.replies()
+        # the spread named in Russian, as in /tasks (not "sell SRM6/SBER")
+        assert any(
+            r.startswith("Что если #7 продажа спреда SRM6/SBER с целью 565,00: 2026-03-11")
+            for r in tg.replies()
+        )
         await tg.send("/help")
         assert any(r.startswith("/whatif N ЦЕЛЬ [ДНЕЙ]") for r in tg.replies())
     finally:
